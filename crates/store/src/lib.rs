@@ -1,0 +1,5 @@
+//! Switchboard's database: migrations and call records.
+
+mod record;
+
+pub use record::{CallParty, CallRecord, Disposition, HangupBy};
