@@ -1,6 +1,24 @@
 //! Switchboard's configuration: the TOML schema, the embedded demo office, and validation
 //! that names the key path of every error.
+//!
+//! A configuration is read with [`parse`] or [`load_file`], which check the TOML, the types
+//! and unknown keys, then [`Config::validate`] the whole: every mistake comes back at once
+//! in [`ConfigErrors`], one line each, like `did[0].trunk: unknown trunk "carier"`. With no
+//! file, Switchboard runs the demo office, [`demo`], whose commented text [`DEMO_TOML`] is
+//! also the template for a user's own file. A validated [`Config`] answers the SIP layer's
+//! questions: [`Config::extension`], [`Config::trunk_for_source`], [`Config::did`].
 
+mod demo;
+mod error;
+mod locate;
+mod lookup;
 mod model;
+mod parse;
+mod target;
+mod validate;
 
+pub use demo::{demo, DEMO_TOML};
+pub use error::{ConfigError, ConfigErrors};
 pub use model::{Config, Did, Extension, Numbering, Pbx, Queue, Trunk};
+pub use parse::{load_file, parse};
+pub use target::{DidTarget, TargetError};

@@ -1,22 +1,35 @@
 //! The configuration as the PBX reads it: a TOML file, or the embedded demo office.
+//!
+//! These types are only the shape of the file. Deserializing them checks types and rejects
+//! unknown keys (`deny_unknown_fields`, so a typo is an error, not a silently ignored line);
+//! whether the values make sense together is checked by [`Config::validate`].
 
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 
 /// The whole configuration file.
+///
+/// The lists are TOML arrays of tables named in the singular (`[[extension]]`, `[[trunk]]`,
+/// `[[did]]`, `[[queue]]`), because each table in the file describes one of them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// `[pbx]`: switch-wide timers and limits; every key has a default.
     #[serde(default)]
     pub pbx: Pbx,
+    /// `[numbering]`: how short numbers are completed; defaults to Moscow (7, 495).
     #[serde(default)]
     pub numbering: Numbering,
+    /// `[[extension]]`: the people who register phones.
     #[serde(default, rename = "extension")]
     pub extensions: Vec<Extension>,
+    /// `[[trunk]]`: the carriers calls come in from and go out through.
     #[serde(default, rename = "trunk")]
     pub trunks: Vec<Trunk>,
+    /// `[[did]]`: the trunks' numbers and where their calls go.
     #[serde(default, rename = "did")]
     pub dids: Vec<Did>,
+    /// `[[queue]]`: call queues and their members.
     #[serde(default, rename = "queue")]
     pub queues: Vec<Queue>,
 }
@@ -31,8 +44,13 @@ pub struct Pbx {
     pub ring_timeout_secs: u64,
     /// A call whose RTP stopped for this long in both directions is ended.
     pub rtp_timeout_secs: u64,
+    /// A REGISTER asking for less than this is answered 423 Interval Too Brief, so phones
+    /// cannot flood the registrar with refreshes.
     pub register_min_expires: u32,
+    /// A REGISTER asking for more than this is granted only this, so a phone that vanished
+    /// is forgotten within a bounded time.
     pub register_max_expires: u32,
+    /// Granted to a REGISTER that asks for no particular expiry.
     pub register_default_expires: u32,
     /// How long a digest nonce stays valid before the client is told `stale=true`.
     pub nonce_ttl_secs: u64,
@@ -59,7 +77,10 @@ impl Default for Pbx {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Numbering {
+    /// The home country's calling code, digits without `+` (`7`).
     pub country_code: String,
+    /// The home area code, digits (`495`); numbers dialled or received without one are in
+    /// this area. Empty where the country has no area codes.
     pub area_code: String,
 }
 
@@ -76,13 +97,20 @@ impl Default for Numbering {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Extension {
+    /// The internal number, 2 to 6 digits; also the SIP user name and digest user.
     pub number: String,
+    /// The person's name, shown as the caller's display name.
     pub name: String,
+    /// The SIP digest password, at least 4 characters.
     pub password: String,
+    /// What the person does (`sales`, `director`): for people reading the configuration,
+    /// and for the web pages.
     #[serde(default)]
     pub role: Option<String>,
+    /// Where voicemail and missed-call notices are mailed.
     #[serde(default)]
     pub email: Option<String>,
+    /// The person's mobile (`+79000000101`), reached through a trunk when they are away.
     #[serde(default)]
     pub mobile: Option<String>,
     /// Never chosen as a caller's responsible manager (the director).
@@ -94,8 +122,10 @@ pub struct Extension {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Trunk {
+    /// A unique name that [`Did`]s refer to.
     pub name: String,
-    /// Requests from these source addresses are this trunk's.
+    /// Requests from these source addresses are this trunk's. A port of 0 accepts any port
+    /// of that address, for carriers that send from changing ports.
     pub inbound_addresses: Vec<SocketAddr>,
     /// Where calls out through this trunk are sent.
     pub outbound_address: SocketAddr,
@@ -105,9 +135,12 @@ pub struct Trunk {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Did {
+    /// The number as the carrier sends it, digits only (`74950000000`).
     pub number: String,
+    /// The name of the [`Trunk`] the number belongs to.
     pub trunk: String,
-    /// `extension:101`, `queue:sales` or `scenario:main`.
+    /// `extension:101`, `queue:sales` or `scenario:main`; read it with
+    /// [`Did::parsed_target`].
     pub target: String,
 }
 
@@ -115,9 +148,11 @@ pub struct Did {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Queue {
+    /// A unique name that [`Did`] targets (`queue:sales`) refer to.
     pub name: String,
     /// The internal number that reaches the queue (700).
     pub number: String,
+    /// Extension numbers of the agents who answer the queue's calls.
     #[serde(default)]
     pub members: Vec<String>,
 }

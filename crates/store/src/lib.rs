@@ -1,5 +1,20 @@
 //! Switchboard's database: migrations and call records.
+//!
+//! [`Store`] opens the SQLite database and reads and writes the `calls` table;
+//! [`spawn_writer`] puts a background task in front of it so the SIP layer hands a finished
+//! call to a [`CallRecordSink`] and never waits on the disk; [`format_calls_table`] renders
+//! calls for `switchboard calls`.
 
+mod error;
 mod record;
+mod store;
+mod table;
+#[cfg(test)]
+mod test_support;
+mod writer;
 
-pub use record::{CallParty, CallRecord, Disposition, HangupBy};
+pub use error::StoreError;
+pub use record::{CallParty, CallRecord, Disposition, HangupBy, UnknownName};
+pub use store::{Store, DATABASE_FILE};
+pub use table::format_calls_table;
+pub use writer::{spawn_writer, CallRecordSink, QUEUE_CAPACITY};

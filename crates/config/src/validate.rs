@@ -1,0 +1,317 @@
+//! The checks that a configuration makes sense as a whole, beyond what its types say.
+//!
+//! Every check runs, so an operator sees all mistakes in one go; each is reported at the
+//! key path to fix. A number that is dialled (extensions and queues share one dial plan)
+//! must mean one thing; every name that is referred to (a DID's trunk, a target, a queue
+//! member) must exist, so the SIP layer never meets a dangling reference at call time.
+
+use crate::error::{ConfigError, ConfigErrors};
+use crate::model::{Config, Did, Extension, Numbering, Pbx, Queue, Trunk};
+use crate::target::DidTarget;
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+
+/// Internal numbers are this many digits: long enough for a few hundred people, short
+/// enough not to look like an outside number.
+const DIAL_NUMBER_DIGITS: std::ops::RangeInclusive<usize> = 2..=6;
+/// A digest password shorter than this is too easy to guess from the network.
+const MIN_PASSWORD_CHARS: usize = 4;
+/// E.164 allows at most 15 digits; fewer than 3 is no phone number.
+const PHONE_DIGITS: std::ops::RangeInclusive<usize> = 3..=15;
+/// Country calling codes are 1 to 3 digits.
+const COUNTRY_CODE_DIGITS: std::ops::RangeInclusive<usize> = 1..=3;
+
+impl Config {
+    /// Checks that the values make sense together and returns every mistake found.
+    ///
+    /// [`parse`](crate::parse) and [`load_file`](crate::load_file) already call it; call it
+    /// on a configuration built or changed in code.
+    pub fn validate(&self) -> Result<(), ConfigErrors> {
+        let mut found = Found::default();
+        check_pbx(&self.pbx, &mut found);
+        check_numbering(&self.numbering, &mut found);
+        // Extensions and queues are dialled alike, so their numbers share one namespace.
+        let mut dial_plan: HashMap<&str, String> = HashMap::new();
+        check_extensions(&self.extensions, &mut dial_plan, &mut found);
+        check_trunks(&self.trunks, &mut found);
+        check_dids(self, &mut found);
+        check_queues(self, &mut dial_plan, &mut found);
+        match ConfigErrors::from_vec(found.0) {
+            Some(errors) => Err(errors),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The mistakes found so far.
+#[derive(Default)]
+struct Found(Vec<ConfigError>);
+
+impl Found {
+    fn add(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.0.push(ConfigError::new(path, message));
+    }
+
+    /// Records `key` as `owner`'s in `seen`, or reports that an earlier owner has it.
+    fn unique<'a>(
+        &mut self,
+        seen: &mut HashMap<&'a str, String>,
+        key: &'a str,
+        owner: String,
+        path: String,
+    ) {
+        match seen.get(key) {
+            Some(first) => self.add(path, format!("{key:?} is already used by {first}")),
+            None => {
+                seen.insert(key, owner);
+            }
+        }
+    }
+
+    fn non_empty(&mut self, path: String, value: &str) {
+        if value.trim().is_empty() {
+            self.add(path, "must not be empty");
+        }
+    }
+}
+
+fn is_digits(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn check_pbx(pbx: &Pbx, found: &mut Found) {
+    found.non_empty("pbx.domain".into(), &pbx.domain);
+    if !(1..=600).contains(&pbx.ring_timeout_secs) {
+        found.add(
+            "pbx.ring_timeout_secs",
+            format!("must be 1 to 600 seconds, not {}", pbx.ring_timeout_secs),
+        );
+    }
+    if !(5..=3600).contains(&pbx.rtp_timeout_secs) {
+        found.add(
+            "pbx.rtp_timeout_secs",
+            format!("must be 5 to 3600 seconds, not {}", pbx.rtp_timeout_secs),
+        );
+    }
+    if pbx.register_min_expires < 1 {
+        found.add(
+            "pbx.register_min_expires",
+            format!(
+                "must be at least 1 second, not {}",
+                pbx.register_min_expires
+            ),
+        );
+    }
+    if pbx.register_default_expires < pbx.register_min_expires {
+        found.add(
+            "pbx.register_default_expires",
+            format!(
+                "{} is below register_min_expires ({})",
+                pbx.register_default_expires, pbx.register_min_expires
+            ),
+        );
+    }
+    if pbx.register_default_expires > pbx.register_max_expires {
+        found.add(
+            "pbx.register_default_expires",
+            format!(
+                "{} is above register_max_expires ({})",
+                pbx.register_default_expires, pbx.register_max_expires
+            ),
+        );
+    }
+    if pbx.nonce_ttl_secs < 10 {
+        found.add(
+            "pbx.nonce_ttl_secs",
+            format!("must be at least 10 seconds, not {}", pbx.nonce_ttl_secs),
+        );
+    }
+    if pbx.drain_timeout_secs > 3600 {
+        found.add(
+            "pbx.drain_timeout_secs",
+            format!(
+                "must be at most 3600 seconds, not {}",
+                pbx.drain_timeout_secs
+            ),
+        );
+    }
+}
+
+fn check_numbering(numbering: &Numbering, found: &mut Found) {
+    let country = &numbering.country_code;
+    if !is_digits(country) || !COUNTRY_CODE_DIGITS.contains(&country.len()) {
+        found.add(
+            "numbering.country_code",
+            format!("{country:?} must be 1 to 3 digits, without +"),
+        );
+    }
+    let area = &numbering.area_code;
+    if !area.is_empty() && !is_digits(area) {
+        found.add(
+            "numbering.area_code",
+            format!("{area:?} is not a number of digits"),
+        );
+    }
+}
+
+/// Checks the form of a number dialled inside the PBX; says whether it is well formed.
+fn check_dial_number(path: &str, number: &str, found: &mut Found) -> bool {
+    let message = if number.starts_with('*') {
+        format!("{number:?} starts with *, which begins feature codes")
+    } else if !is_digits(number) {
+        format!("{number:?} is not a number of digits")
+    } else if !DIAL_NUMBER_DIGITS.contains(&number.len()) {
+        format!(
+            "{number:?} must be {} to {} digits long",
+            DIAL_NUMBER_DIGITS.start(),
+            DIAL_NUMBER_DIGITS.end()
+        )
+    } else {
+        return true;
+    };
+    found.add(path, message);
+    false
+}
+
+fn check_extensions<'a>(
+    extensions: &'a [Extension],
+    dial_plan: &mut HashMap<&'a str, String>,
+    found: &mut Found,
+) {
+    for (i, extension) in extensions.iter().enumerate() {
+        let at = format!("extension[{i}]");
+        let number_path = format!("{at}.number");
+        if check_dial_number(&number_path, &extension.number, found) {
+            found.unique(dial_plan, &extension.number, at.clone(), number_path);
+        }
+        found.non_empty(format!("{at}.name"), &extension.name);
+        if extension.password.is_empty() {
+            found.add(format!("{at}.password"), "must not be empty");
+        } else if extension.password.chars().count() < MIN_PASSWORD_CHARS {
+            found.add(
+                format!("{at}.password"),
+                format!("must be at least {MIN_PASSWORD_CHARS} characters"),
+            );
+        }
+        if let Some(mobile) = &extension.mobile {
+            if !is_phone_number(mobile) {
+                found.add(
+                    format!("{at}.mobile"),
+                    format!("{mobile:?} is not a phone number (digits, optionally after +)"),
+                );
+            }
+        }
+    }
+}
+
+fn is_phone_number(text: &str) -> bool {
+    let digits = text.strip_prefix('+').unwrap_or(text);
+    is_digits(digits) && PHONE_DIGITS.contains(&digits.len())
+}
+
+fn check_trunks(trunks: &[Trunk], found: &mut Found) {
+    let mut names = HashMap::new();
+    let mut addresses: HashMap<SocketAddr, String> = HashMap::new();
+    for (i, trunk) in trunks.iter().enumerate() {
+        let at = format!("trunk[{i}]");
+        let name_path = format!("{at}.name");
+        if trunk.name.trim().is_empty() {
+            found.add(name_path, "must not be empty");
+        } else {
+            found.unique(&mut names, &trunk.name, at.clone(), name_path);
+        }
+        if trunk.inbound_addresses.is_empty() {
+            found.add(
+                format!("{at}.inbound_addresses"),
+                "must list at least one address",
+            );
+        }
+        // One source address belonging to two trunks would make a call's trunk a guess.
+        for (j, address) in trunk.inbound_addresses.iter().enumerate() {
+            match addresses.get(address) {
+                Some(first) => found.add(
+                    format!("{at}.inbound_addresses[{j}]"),
+                    format!("{address} is already used by {first}"),
+                ),
+                None => {
+                    addresses.insert(*address, at.clone());
+                }
+            }
+        }
+    }
+}
+
+fn check_dids(config: &Config, found: &mut Found) {
+    let mut numbers = HashMap::new();
+    for (i, did) in config.dids.iter().enumerate() {
+        let at = format!("did[{i}]");
+        let number_path = format!("{at}.number");
+        if is_digits(&did.number) {
+            found.unique(&mut numbers, &did.number, at.clone(), number_path);
+        } else {
+            found.add(
+                number_path,
+                format!("{:?} is not a number of digits", did.number),
+            );
+        }
+        if !config.trunks.iter().any(|t| t.name == did.trunk) {
+            found.add(
+                format!("{at}.trunk"),
+                format!("unknown trunk {:?}", did.trunk),
+            );
+        }
+        check_did_target(config, did, &format!("{at}.target"), found);
+    }
+}
+
+fn check_did_target(config: &Config, did: &Did, path: &str, found: &mut Found) {
+    match did.parsed_target() {
+        Err(error) => found.add(path, error.to_string()),
+        Ok(DidTarget::Extension(number)) => {
+            if !config.extensions.iter().any(|e| e.number == number) {
+                found.add(path, format!("unknown extension {number:?}"));
+            }
+        }
+        Ok(DidTarget::Queue(name)) => {
+            if !config.queues.iter().any(|q| q.name == name) {
+                found.add(path, format!("unknown queue {name:?}"));
+            }
+        }
+        // Scenarios are defined by the call-flow part, not in this file yet.
+        Ok(DidTarget::Scenario(_)) => {}
+    }
+}
+
+fn check_queues<'a>(
+    config: &'a Config,
+    dial_plan: &mut HashMap<&'a str, String>,
+    found: &mut Found,
+) {
+    let mut names = HashMap::new();
+    for (i, queue) in config.queues.iter().enumerate() {
+        let at = format!("queue[{i}]");
+        let name_path = format!("{at}.name");
+        if queue.name.trim().is_empty() {
+            found.add(name_path, "must not be empty");
+        } else {
+            found.unique(&mut names, &queue.name, at.clone(), name_path);
+        }
+        let number_path = format!("{at}.number");
+        if check_dial_number(&number_path, &queue.number, found) {
+            found.unique(dial_plan, &queue.number, at.clone(), number_path);
+        }
+        check_members(config, queue, &at, found);
+    }
+}
+
+fn check_members(config: &Config, queue: &Queue, at: &str, found: &mut Found) {
+    let mut listed = HashSet::new();
+    for (j, member) in queue.members.iter().enumerate() {
+        let path = format!("{at}.members[{j}]");
+        if !config.extensions.iter().any(|e| &e.number == member) {
+            found.add(path, format!("unknown extension {member:?}"));
+        } else if !listed.insert(member) {
+            found.add(path, format!("{member:?} is listed twice"));
+        }
+    }
+}

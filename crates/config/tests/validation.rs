@@ -1,0 +1,415 @@
+//! Each kind of semantic mistake is reported at its exact key path, and all are collected.
+//!
+//! Each test changes one thing in the demo office (which is valid) and expects exactly the
+//! one error that change causes.
+
+use sb_config::{demo, Config};
+
+/// The errors of `config`, one "path: message" line each; empty when it is valid.
+fn errors(config: &Config) -> Vec<String> {
+    match config.validate() {
+        Ok(()) => Vec::new(),
+        Err(errors) => errors.errors().iter().map(|e| e.to_string()).collect(),
+    }
+}
+
+/// Applies `change` to the demo and asserts that it causes exactly `expected`.
+fn assert_error(change: impl FnOnce(&mut Config), expected: &str) {
+    let mut config = demo();
+    change(&mut config);
+    assert_eq!(errors(&config), [expected]);
+}
+
+/// Applies `change` to the demo and asserts that it is still valid.
+fn assert_valid(change: impl FnOnce(&mut Config)) {
+    let mut config = demo();
+    change(&mut config);
+    assert_eq!(errors(&config), Vec::<String>::new());
+}
+
+#[test]
+fn error_paths_are_exact() {
+    let mut config = demo();
+    config.dids[0].trunk = "carier".into();
+    let error = config.validate().unwrap_err();
+    assert_eq!(error.errors()[0].path, "did[0].trunk");
+    assert_eq!(error.errors()[0].message, r#"unknown trunk "carier""#);
+}
+
+// Extensions.
+
+#[test]
+fn extension_number_must_be_digits() {
+    assert_error(
+        |c| c.extensions[8].number = "10a".into(),
+        r#"extension[8].number: "10a" is not a number of digits"#,
+    );
+}
+
+#[test]
+fn extension_number_must_be_2_to_6_digits() {
+    assert_error(
+        |c| c.extensions[8].number = "1".into(),
+        r#"extension[8].number: "1" must be 2 to 6 digits long"#,
+    );
+    assert_error(
+        |c| c.extensions[8].number = "1234567".into(),
+        r#"extension[8].number: "1234567" must be 2 to 6 digits long"#,
+    );
+    assert_valid(|c| c.extensions[8].number = "12".into());
+    assert_valid(|c| c.extensions[8].number = "123456".into());
+}
+
+#[test]
+fn extension_number_must_not_be_a_feature_code() {
+    assert_error(
+        |c| c.extensions[8].number = "*97".into(),
+        r#"extension[8].number: "*97" starts with *, which begins feature codes"#,
+    );
+}
+
+#[test]
+fn extension_numbers_must_be_unique() {
+    assert_error(
+        |c| {
+            let mut copy = c.extensions[0].clone();
+            copy.name = "Anna's twin".into();
+            c.extensions.push(copy);
+        },
+        r#"extension[9].number: "101" is already used by extension[0]"#,
+    );
+}
+
+#[test]
+fn extension_name_must_not_be_empty() {
+    assert_error(
+        |c| c.extensions[1].name = "  ".into(),
+        "extension[1].name: must not be empty",
+    );
+}
+
+#[test]
+fn extension_password_must_not_be_empty() {
+    assert_error(
+        |c| c.extensions[2].password = String::new(),
+        "extension[2].password: must not be empty",
+    );
+}
+
+#[test]
+fn extension_password_must_be_4_characters() {
+    assert_error(
+        |c| c.extensions[2].password = "abc".into(),
+        "extension[2].password: must be at least 4 characters",
+    );
+    assert_valid(|c| c.extensions[2].password = "abcd".into());
+}
+
+#[test]
+fn extension_mobile_must_look_like_a_phone_number() {
+    assert_error(
+        |c| c.extensions[0].mobile = Some("+7 900 000-01-01".into()),
+        r#"extension[0].mobile: "+7 900 000-01-01" is not a phone number (digits, optionally after +)"#,
+    );
+    assert_valid(|c| c.extensions[0].mobile = Some("89000000101".into()));
+    assert_valid(|c| c.extensions[0].mobile = None);
+}
+
+#[test]
+fn extension_number_must_not_be_a_queue_number() {
+    assert_error(
+        |c| c.extensions[8].number = "700".into(),
+        r#"queue[0].number: "700" is already used by extension[8]"#,
+    );
+}
+
+// Trunks.
+
+#[test]
+fn trunk_names_must_be_unique() {
+    assert_error(
+        |c| {
+            let mut copy = c.trunks[0].clone();
+            copy.inbound_addresses = vec!["10.0.0.1:5060".parse().expect("valid address")];
+            c.trunks.push(copy);
+        },
+        r#"trunk[1].name: "carrier" is already used by trunk[0]"#,
+    );
+}
+
+#[test]
+fn trunk_name_must_not_be_empty() {
+    assert_error(
+        |c| {
+            let mut other = c.trunks[0].clone();
+            other.name = String::new();
+            other.inbound_addresses = vec!["10.0.0.1:5060".parse().expect("valid address")];
+            c.trunks.push(other);
+        },
+        "trunk[1].name: must not be empty",
+    );
+}
+
+#[test]
+fn trunk_must_list_inbound_addresses() {
+    assert_error(
+        |c| c.trunks[0].inbound_addresses.clear(),
+        "trunk[0].inbound_addresses: must list at least one address",
+    );
+}
+
+#[test]
+fn trunk_inbound_address_must_belong_to_one_trunk() {
+    assert_error(
+        |c| {
+            let mut copy = c.trunks[0].clone();
+            copy.name = "backup".into();
+            c.trunks.push(copy);
+        },
+        "trunk[1].inbound_addresses[0]: 127.0.0.1:5090 is already used by trunk[0]",
+    );
+}
+
+// DIDs.
+
+#[test]
+fn did_number_must_be_digits() {
+    assert_error(
+        |c| c.dids[0].number = "+74950000000".into(),
+        r#"did[0].number: "+74950000000" is not a number of digits"#,
+    );
+}
+
+#[test]
+fn did_numbers_must_be_unique() {
+    assert_error(
+        |c| c.dids[2].number = "74950000001".into(),
+        r#"did[2].number: "74950000001" is already used by did[1]"#,
+    );
+}
+
+#[test]
+fn did_trunk_must_exist() {
+    assert_error(
+        |c| c.dids[0].trunk = "carier".into(),
+        r#"did[0].trunk: unknown trunk "carier""#,
+    );
+}
+
+#[test]
+fn did_target_must_have_a_known_kind() {
+    assert_error(
+        |c| c.dids[1].target = "queu:sales".into(),
+        r#"did[1].target: "queu:sales" must be extension:NUMBER, queue:NAME or scenario:NAME"#,
+    );
+}
+
+#[test]
+fn did_target_extension_must_exist() {
+    assert_error(
+        |c| c.dids[1].target = "extension:199".into(),
+        r#"did[1].target: unknown extension "199""#,
+    );
+    assert_valid(|c| c.dids[1].target = "extension:101".into());
+}
+
+#[test]
+fn did_target_queue_must_exist() {
+    assert_error(
+        |c| c.dids[1].target = "queue:billing".into(),
+        r#"did[1].target: unknown queue "billing""#,
+    );
+}
+
+#[test]
+fn did_target_scenario_must_be_named() {
+    assert_error(
+        |c| c.dids[0].target = "scenario:".into(),
+        r#"did[0].target: "scenario:" names no scenario"#,
+    );
+    assert_valid(|c| c.dids[0].target = "scenario:night".into());
+}
+
+// Queues.
+
+#[test]
+fn queue_names_must_be_unique() {
+    assert_error(
+        |c| {
+            c.queues[1].name = "sales".into();
+            c.dids[2].target = "queue:sales".into();
+        },
+        r#"queue[1].name: "sales" is already used by queue[0]"#,
+    );
+}
+
+#[test]
+fn queue_name_must_not_be_empty() {
+    assert_error(
+        |c| {
+            c.queues[1].name = String::new();
+            c.dids[2].target = "queue:sales".into();
+        },
+        "queue[1].name: must not be empty",
+    );
+}
+
+#[test]
+fn queue_numbers_must_be_unique() {
+    assert_error(
+        |c| c.queues[1].number = "700".into(),
+        r#"queue[1].number: "700" is already used by queue[0]"#,
+    );
+}
+
+#[test]
+fn queue_number_must_be_digits() {
+    assert_error(
+        |c| c.queues[1].number = "7o1".into(),
+        r#"queue[1].number: "7o1" is not a number of digits"#,
+    );
+}
+
+#[test]
+fn queue_members_must_be_extensions() {
+    assert_error(
+        |c| c.queues[0].members.push("199".into()),
+        r#"queue[0].members[3]: unknown extension "199""#,
+    );
+}
+
+#[test]
+fn queue_members_must_be_listed_once() {
+    assert_error(
+        |c| c.queues[1].members.push("106".into()),
+        r#"queue[1].members[3]: "106" is listed twice"#,
+    );
+}
+
+// [pbx] limits.
+
+#[test]
+fn pbx_domain_must_not_be_empty() {
+    assert_error(
+        |c| c.pbx.domain = String::new(),
+        "pbx.domain: must not be empty",
+    );
+}
+
+#[test]
+fn pbx_ring_timeout_is_1_to_600() {
+    assert_error(
+        |c| c.pbx.ring_timeout_secs = 0,
+        "pbx.ring_timeout_secs: must be 1 to 600 seconds, not 0",
+    );
+    assert_error(
+        |c| c.pbx.ring_timeout_secs = 601,
+        "pbx.ring_timeout_secs: must be 1 to 600 seconds, not 601",
+    );
+    assert_valid(|c| c.pbx.ring_timeout_secs = 1);
+    assert_valid(|c| c.pbx.ring_timeout_secs = 600);
+}
+
+#[test]
+fn pbx_rtp_timeout_is_5_to_3600() {
+    assert_error(
+        |c| c.pbx.rtp_timeout_secs = 4,
+        "pbx.rtp_timeout_secs: must be 5 to 3600 seconds, not 4",
+    );
+    assert_error(
+        |c| c.pbx.rtp_timeout_secs = 3601,
+        "pbx.rtp_timeout_secs: must be 5 to 3600 seconds, not 3601",
+    );
+    assert_valid(|c| c.pbx.rtp_timeout_secs = 5);
+    assert_valid(|c| c.pbx.rtp_timeout_secs = 3600);
+}
+
+#[test]
+fn pbx_register_min_expires_is_at_least_1() {
+    let mut config = demo();
+    config.pbx.register_min_expires = 0;
+    config.pbx.register_default_expires = 0;
+    assert_eq!(
+        errors(&config),
+        ["pbx.register_min_expires: must be at least 1 second, not 0"]
+    );
+}
+
+#[test]
+fn pbx_register_default_expires_is_between_min_and_max() {
+    assert_error(
+        |c| c.pbx.register_default_expires = 59,
+        "pbx.register_default_expires: 59 is below register_min_expires (60)",
+    );
+    assert_error(
+        |c| c.pbx.register_default_expires = 3601,
+        "pbx.register_default_expires: 3601 is above register_max_expires (3600)",
+    );
+    assert_valid(|c| {
+        c.pbx.register_min_expires = 600;
+        c.pbx.register_max_expires = 600;
+    });
+}
+
+#[test]
+fn pbx_nonce_ttl_is_at_least_10() {
+    assert_error(
+        |c| c.pbx.nonce_ttl_secs = 9,
+        "pbx.nonce_ttl_secs: must be at least 10 seconds, not 9",
+    );
+    assert_valid(|c| c.pbx.nonce_ttl_secs = 10);
+}
+
+#[test]
+fn pbx_drain_timeout_is_at_most_3600() {
+    assert_error(
+        |c| c.pbx.drain_timeout_secs = 3601,
+        "pbx.drain_timeout_secs: must be at most 3600 seconds, not 3601",
+    );
+    assert_valid(|c| c.pbx.drain_timeout_secs = 0);
+}
+
+// [numbering].
+
+#[test]
+fn numbering_country_code_is_1_to_3_digits() {
+    assert_error(
+        |c| c.numbering.country_code = "+7".into(),
+        r#"numbering.country_code: "+7" must be 1 to 3 digits, without +"#,
+    );
+    assert_error(
+        |c| c.numbering.country_code = "1234".into(),
+        r#"numbering.country_code: "1234" must be 1 to 3 digits, without +"#,
+    );
+}
+
+#[test]
+fn numbering_area_code_is_digits_or_empty() {
+    assert_error(
+        |c| c.numbering.area_code = "49x".into(),
+        r#"numbering.area_code: "49x" is not a number of digits"#,
+    );
+    assert_valid(|c| c.numbering.area_code = String::new());
+}
+
+// All at once.
+
+#[test]
+fn all_errors_are_collected_in_file_order() {
+    let mut config = demo();
+    config.queues[0].members.push("199".into());
+    config.dids[0].trunk = "carier".into();
+    config.extensions[3].number = "10a".into();
+    config.pbx.ring_timeout_secs = 0;
+    let error = config.validate().unwrap_err();
+    let expected = [
+        "pbx.ring_timeout_secs: must be 1 to 600 seconds, not 0",
+        r#"extension[3].number: "10a" is not a number of digits"#,
+        r#"did[0].trunk: unknown trunk "carier""#,
+        // The sales queue lost member 104 when its extension was renumbered.
+        r#"queue[0].members[1]: unknown extension "104""#,
+        r#"queue[0].members[3]: unknown extension "199""#,
+    ];
+    assert_eq!(error.to_string(), expected.join("\n"));
+    assert_eq!(error.errors().len(), expected.len());
+}
