@@ -1,1 +1,18 @@
-//! placeholder
+//! Switchboard's SIP layer on rsipstack: the registrar (digest authentication, location
+//! service) and the back-to-back user agent that connects calls with anchored media.
+//!
+//! Decisions that need no sockets live in plain modules ([`location`], [`routing`],
+//! [`digest`]) and are unit-tested; the rest is the thin shell that feeds them.
+
+mod auth;
+mod call;
+mod clock;
+pub mod digest;
+pub mod location;
+mod registrar;
+pub mod routing;
+mod server;
+pub mod validate;
+
+pub use clock::PbxClock;
+pub use server::{SipError, SipServer, SipSettings};

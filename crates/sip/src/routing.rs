@@ -1,0 +1,189 @@
+//! Where an incoming INVITE goes: a pure decision from the configuration, who is calling
+//! and the number dialled. No I/O, so every rule is a unit test.
+
+use sb_config::Config;
+
+/// Who is calling, once the request is authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    /// A registered phone that proved its password.
+    Extension { number: String, name: String },
+    /// The carrier, recognised by the address its request came from.
+    Trunk { name: String, number: String },
+}
+
+impl Caller {
+    /// The number shown to the callee.
+    pub fn number(&self) -> &str {
+        match self {
+            Caller::Extension { number, .. } | Caller::Trunk { number, .. } => number,
+        }
+    }
+
+    /// The display name shown to the callee, when the PBX knows one.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Caller::Extension { name, .. } => Some(name),
+            Caller::Trunk { .. } => None,
+        }
+    }
+
+    /// The call record's endpoint column: `extension:101` or `trunk:carrier`.
+    pub fn endpoint(&self) -> String {
+        match self {
+            Caller::Extension { number, .. } => format!("extension:{number}"),
+            Caller::Trunk { name, .. } => format!("trunk:{name}"),
+        }
+    }
+}
+
+/// The decision for one INVITE.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// Ring every registered device of this extension.
+    Extension { number: String, name: String },
+    /// Send the call out through a trunk to an outside number (`9` + number from inside).
+    Trunk { trunk: String, number: String },
+    /// A number that exists but leads to a part of the PBX not built yet (a scenario or a
+    /// queue): the caller gets 480 and the log names the target.
+    NotAvailable { target: String },
+    /// Nothing answers to this number: 404.
+    NotFound,
+}
+
+/// The digits of a dialled number: `+7 (495) 000-00-00` and `74950000000` are the same DID.
+fn digits(dialled: &str) -> String {
+    dialled.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// Decides where a call from `caller` to `dialled` (the Request-URI user part) goes.
+pub fn route(config: &Config, caller: &Caller, dialled: &str) -> Route {
+    if let Some(ext) = config.extension(dialled) {
+        return Route::Extension {
+            number: ext.number.clone(),
+            name: ext.name.clone(),
+        };
+    }
+    match caller {
+        Caller::Trunk { name, .. } => {
+            let number = digits(dialled);
+            match config
+                .dids
+                .iter()
+                .find(|did| did.trunk == *name && did.number == number)
+            {
+                Some(did) => did_target(config, &did.target),
+                None => Route::NotFound,
+            }
+        }
+        Caller::Extension { .. } => {
+            if let Some(queue) = config.queues.iter().find(|q| q.number == dialled) {
+                return Route::NotAvailable {
+                    target: format!("queue:{}", queue.name),
+                };
+            }
+            match (dialled.strip_prefix('9'), config.trunks.first()) {
+                (Some(outside), Some(trunk)) if !digits(outside).is_empty() => Route::Trunk {
+                    trunk: trunk.name.clone(),
+                    number: digits(outside),
+                },
+                _ => Route::NotFound,
+            }
+        }
+    }
+}
+
+fn did_target(config: &Config, target: &str) -> Route {
+    match target.strip_prefix("extension:").and_then(|n| config.extension(n)) {
+        Some(ext) => Route::Extension {
+            number: ext.number.clone(),
+            name: ext.name.clone(),
+        },
+        None => Route::NotAvailable {
+            target: target.to_string(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn from_ext() -> Caller {
+        Caller::Extension {
+            number: "101".into(),
+            name: "Anna".into(),
+        }
+    }
+
+    fn from_trunk() -> Caller {
+        Caller::Trunk {
+            name: "carrier".into(),
+            number: "79161234567".into(),
+        }
+    }
+
+    #[test]
+    fn extension_to_extension() {
+        let config = sb_config::demo();
+        assert_eq!(
+            route(&config, &from_ext(), "104"),
+            Route::Extension {
+                number: "104".into(),
+                name: "Gleb".into()
+            }
+        );
+    }
+
+    #[test]
+    fn unknown_number_is_not_found() {
+        let config = sb_config::demo();
+        assert_eq!(route(&config, &from_ext(), "555"), Route::NotFound);
+        assert_eq!(route(&config, &from_trunk(), "74959999999"), Route::NotFound);
+    }
+
+    #[test]
+    fn trunk_reaches_extension_and_dids() {
+        let config = sb_config::demo();
+        assert!(matches!(
+            route(&config, &from_trunk(), "103"),
+            Route::Extension { .. }
+        ));
+        assert_eq!(
+            route(&config, &from_trunk(), "+74950000001"),
+            Route::NotAvailable {
+                target: "queue:sales".into()
+            }
+        );
+        assert_eq!(
+            route(&config, &from_trunk(), "74950000000"),
+            Route::NotAvailable {
+                target: "scenario:main".into()
+            }
+        );
+    }
+
+    #[test]
+    fn nine_goes_out_through_the_trunk() {
+        let config = sb_config::demo();
+        assert_eq!(
+            route(&config, &from_ext(), "989161234567"),
+            Route::Trunk {
+                trunk: "carrier".into(),
+                number: "89161234567".into()
+            }
+        );
+        assert_eq!(route(&config, &from_ext(), "9"), Route::NotFound);
+    }
+
+    #[test]
+    fn queue_number_from_inside_is_not_available_yet() {
+        let config = sb_config::demo();
+        assert_eq!(
+            route(&config, &from_ext(), "700"),
+            Route::NotAvailable {
+                target: "queue:sales".into()
+            }
+        );
+    }
+}

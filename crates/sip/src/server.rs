@@ -1,0 +1,268 @@
+//! The SIP shell: listens on UDP and TCP, hands each new transaction to the registrar, the
+//! B2BUA or an in-dialog handler, and drains calls on shutdown.
+
+use crate::call;
+use crate::clock::PbxClock;
+use crate::digest::DigestAuth;
+use crate::location::Location;
+use parking_lot::Mutex;
+use rsipstack::dialog::dialog::Dialog;
+use rsipstack::dialog::dialog_layer::DialogLayer;
+use rsipstack::sip::{Header, HeadersExt, Method, StatusCode, Uri};
+use rsipstack::transaction::transaction::Transaction;
+use rsipstack::transport::udp::UdpConnection;
+use rsipstack::transport::{TcpListenerConnection, TransportLayer};
+use rsipstack::EndpointBuilder;
+use sb_config::Config;
+use sb_media::Media;
+use sb_store::CallRecordSink;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info, warn};
+
+/// The methods the PBX answers, as advertised in `Allow`.
+const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE";
+
+/// What the SIP layer needs from the rest of the PBX.
+pub struct SipSettings {
+    pub listen: SocketAddr,
+    /// The address written into Contact and SDP: what phones can reach.
+    pub advertise_ip: IpAddr,
+    pub config: Arc<Config>,
+    pub media: Media,
+    pub records: CallRecordSink,
+    pub clock: PbxClock,
+}
+
+/// Failures that stop the SIP server from starting.
+#[derive(Debug, thiserror::Error)]
+pub enum SipError {
+    #[error("cannot listen for SIP on {addr}: {reason}")]
+    Bind { addr: SocketAddr, reason: String },
+    #[error("SIP endpoint: {0}")]
+    Endpoint(String),
+}
+
+/// State shared by every transaction and call.
+pub(crate) struct Shared {
+    pub config: Arc<Config>,
+    pub auth: DigestAuth,
+    pub location: Mutex<Location>,
+    pub dialogs: Arc<DialogLayer>,
+    pub media: Media,
+    pub records: CallRecordSink,
+    pub clock: PbxClock,
+    /// Our Contact URI for dialogs the PBX takes part in.
+    pub contact: Uri,
+    /// Cancelled on SIGTERM: new calls get 503.
+    pub draining: CancellationToken,
+    /// Cancelled when the drain timeout runs out: calls still up are ended.
+    pub hangup_all: CancellationToken,
+    pub active_calls: AtomicUsize,
+}
+
+/// A running SIP server.
+pub struct SipServer {
+    shared: Arc<Shared>,
+    endpoint: rsipstack::transaction::endpoint::Endpoint,
+    cancel: CancellationToken,
+}
+
+impl SipServer {
+    /// Binds UDP and TCP on the listen address.
+    pub async fn bind(settings: SipSettings) -> Result<SipServer, SipError> {
+        let cancel = CancellationToken::new();
+        let transport_layer = TransportLayer::new(cancel.clone());
+        let bind_err = |e: rsipstack::Error| SipError::Bind {
+            addr: settings.listen,
+            reason: e.to_string(),
+        };
+        let udp =
+            UdpConnection::create_connection(settings.listen, None, Some(cancel.child_token()))
+                .await
+                .map_err(bind_err)?;
+        transport_layer.add_transport(udp.into());
+        let tcp = TcpListenerConnection::new(settings.listen, None)
+            .await
+            .map_err(bind_err)?;
+        transport_layer.add_transport(tcp.into());
+
+        let endpoint = EndpointBuilder::new()
+            .with_transport_layer(transport_layer)
+            .with_cancel_token(cancel.clone())
+            .with_user_agent(concat!("Switchboard/", env!("CARGO_PKG_VERSION")))
+            .build();
+        let dialogs = Arc::new(DialogLayer::new(endpoint.inner.clone()));
+        let contact: Uri = format!("sip:switchboard@{}", SocketAddr::new(settings.advertise_ip, settings.listen.port()))
+            .as_str()
+            .try_into()
+            .map_err(|e: rsipstack::sip::Error| SipError::Endpoint(e.to_string()))?;
+        let pbx = &settings.config.pbx;
+        let shared = Arc::new(Shared {
+            auth: DigestAuth::new(&pbx.domain, Duration::from_secs(pbx.nonce_ttl_secs)),
+            config: settings.config.clone(),
+            location: Mutex::new(Location::new()),
+            dialogs,
+            media: settings.media,
+            records: settings.records,
+            clock: settings.clock,
+            contact,
+            draining: CancellationToken::new(),
+            hangup_all: CancellationToken::new(),
+            active_calls: AtomicUsize::new(0),
+        });
+        Ok(SipServer {
+            shared,
+            endpoint,
+            cancel,
+        })
+    }
+
+    /// Serves until `shutdown` resolves, then refuses new calls, lets calls in progress
+    /// finish for up to the drain timeout, ends the rest, and returns.
+    pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) -> Result<(), SipError> {
+        let mut incoming = self
+            .endpoint
+            .incoming_transactions()
+            .map_err(|e| SipError::Endpoint(e.to_string()))?;
+        let endpoint_inner = self.endpoint.inner.clone();
+        let serve = tokio::spawn(async move { endpoint_inner.serve().await });
+        let purge = tokio::spawn(purge_lapsed_bindings(self.shared.clone()));
+        info!(addr = ?self.endpoint.get_addrs(), "SIP listening");
+
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                tx = incoming.recv() => match tx {
+                    Some(tx) => {
+                        let shared = self.shared.clone();
+                        tokio::spawn(dispatch(shared, tx));
+                    }
+                    None => break,
+                },
+                () = &mut shutdown => break,
+            }
+        }
+
+        self.shared.draining.cancel();
+        let drain = Duration::from_secs(self.shared.config.pbx.drain_timeout_secs);
+        info!(calls = self.shared.active_calls.load(Ordering::SeqCst), drain_secs = drain.as_secs(), "draining calls");
+        let deadline = Instant::now() + drain;
+        let mut ticker = tokio::time::interval(Duration::from_millis(100));
+        let mut forced = false;
+        loop {
+            // Keep answering in-dialog requests (BYE of calls that end now) while draining.
+            tokio::select! {
+                tx = incoming.recv() => if let Some(tx) = tx {
+                    tokio::spawn(dispatch(self.shared.clone(), tx));
+                },
+                _ = ticker.tick() => {
+                    if self.shared.active_calls.load(Ordering::SeqCst) == 0 {
+                        break;
+                    }
+                    if !forced && Instant::now() >= deadline {
+                        warn!(calls = self.shared.active_calls.load(Ordering::SeqCst), "drain timeout: ending calls");
+                        self.shared.hangup_all.cancel();
+                        forced = true;
+                    }
+                    if Instant::now() >= deadline + Duration::from_secs(5) {
+                        warn!("calls did not end after the drain timeout; stopping anyway");
+                        break;
+                    }
+                }
+            }
+        }
+        purge.abort();
+        self.cancel.cancel();
+        serve.abort();
+        Ok(())
+    }
+}
+
+async fn purge_lapsed_bindings(shared: Arc<Shared>) {
+    let mut ticker = tokio::time::interval(Duration::from_secs(30));
+    loop {
+        ticker.tick().await;
+        shared.location.lock().purge(Instant::now());
+    }
+}
+
+/// Sends a response with extra headers; a send failure is logged, never fatal.
+pub(crate) async fn reply(tx: &mut Transaction, status: StatusCode, headers: Vec<Header>) {
+    if let Err(e) = tx.reply_with(status.clone(), headers, None).await {
+        debug!(%status, error = %e, "response not sent");
+    }
+}
+
+/// The address the request actually came from (not what its Via claims).
+pub(crate) fn source_addr(tx: &Transaction) -> SocketAddr {
+    tx.connection
+        .as_ref()
+        .and_then(|c| c.get_remote_addr())
+        .and_then(|a| a.get_socketaddr().ok())
+        .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)))
+}
+
+async fn dispatch(shared: Arc<Shared>, mut tx: Transaction) {
+    if let Some(defect) = crate::validate::check_request(&tx.original) {
+        if tx.original.method != Method::Ack {
+            debug!(source = %source_addr(&tx), reason = defect.reason, "malformed request refused");
+            let status = StatusCode::Other(defect.code, defect.reason.to_string());
+            reply(&mut tx, status, vec![]).await;
+        }
+        return;
+    }
+    let in_dialog = tx
+        .original
+        .to_header()
+        .ok()
+        .and_then(|to| to.tag().ok().flatten())
+        .is_some();
+    if in_dialog {
+        return in_dialog_request(&shared, tx).await;
+    }
+    match tx.original.method {
+        Method::Register => crate::registrar::handle_register(&shared, &mut tx).await,
+        Method::Invite => {
+            if shared.draining.is_cancelled() {
+                reply(&mut tx, StatusCode::ServiceUnavailable, vec![]).await;
+                return;
+            }
+            call::handle_invite(shared, tx).await;
+        }
+        Method::Options => {
+            let headers = vec![
+                Header::Allow(ALLOW.into()),
+                Header::Accept("application/sdp".into()),
+            ];
+            reply(&mut tx, StatusCode::OK, headers).await;
+        }
+        Method::Ack => {}
+        Method::Bye | Method::Cancel | Method::Update | Method::Info => {
+            reply(&mut tx, StatusCode::CallTransactionDoesNotExist, vec![]).await;
+        }
+        Method::Subscribe => reply(&mut tx, StatusCode::BadEvent, vec![]).await,
+        _ => {
+            let headers = vec![Header::Allow(ALLOW.into())];
+            reply(&mut tx, StatusCode::MethodNotAllowed, headers).await;
+        }
+    }
+}
+
+async fn in_dialog_request(shared: &Shared, mut tx: Transaction) {
+    match shared.dialogs.match_dialog(&tx) {
+        Some(Dialog::Invite(mut dialog)) => {
+            if let Err(e) = dialog.handle(&mut tx).await {
+                debug!(method = %tx.original.method, error = %e, "in-dialog request failed");
+            }
+        }
+        Some(_) | None => {
+            if tx.original.method != Method::Ack {
+                reply(&mut tx, StatusCode::CallTransactionDoesNotExist, vec![]).await;
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! The command line: the server's listen flags (each also an environment variable) and the
+//! operator's commands.
+
+use chrono::{DateTime, FixedOffset};
+use clap::{Parser, Subcommand};
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::str::FromStr;
+
+/// Switchboard: a SIP PBX for incoming call distribution.
+///
+/// With no command it runs the PBX; with no --config it runs the embedded demo office.
+#[derive(Debug, Parser)]
+#[command(name = "switchboard", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub server: ServerArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Where the server listens and keeps its data.
+#[derive(Debug, clap::Args)]
+pub struct ServerArgs {
+    /// SIP over UDP and TCP.
+    #[arg(long, env = "SWITCHBOARD_SIP_LISTEN", default_value = "0.0.0.0:5060", global = true)]
+    pub sip_listen: SocketAddr,
+    /// HTTP: API, web and metrics.
+    #[arg(long, env = "SWITCHBOARD_HTTP_LISTEN", default_value = "0.0.0.0:8080", global = true)]
+    pub http_listen: SocketAddr,
+    /// The UDP ports for RTP, as LOW-HIGH.
+    #[arg(long, env = "SWITCHBOARD_RTP_PORTS", default_value = "20000-29999", global = true)]
+    pub rtp_ports: PortRange,
+    /// SQLite database, recordings and voicemail live here.
+    #[arg(long, env = "SWITCHBOARD_DATA_DIR", default_value = "./data", global = true)]
+    pub data_dir: PathBuf,
+    /// A TOML configuration file; without it the embedded demo office runs.
+    #[arg(long, env = "SWITCHBOARD_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// Start the PBX's clock at this time (RFC 3339) and let it run on: for tests and
+    /// demonstrations of schedules.
+    #[arg(long, env = "SWITCHBOARD_START_TIME", global = true)]
+    pub start_time: Option<DateTime<FixedOffset>>,
+    /// The address written into SIP Contact and SDP; by default the listen address, or
+    /// this host's outward address when listening on all interfaces.
+    #[arg(long, env = "SWITCHBOARD_ADVERTISE_IP", global = true)]
+    pub advertise_ip: Option<IpAddr>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate a configuration file and print each error with its key path.
+    CheckConfig { file: PathBuf },
+    /// Print the embedded demo office as TOML, to start one's own configuration from.
+    PrintDemoConfig,
+    /// Print the most recent call records.
+    Calls {
+        /// How many calls to show.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+}
+
+/// An inclusive UDP port range, `LOW-HIGH`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PortRange {
+    pub low: u16,
+    pub high: u16,
+}
+
+impl FromStr for PortRange {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (low, high) = s
+            .split_once('-')
+            .ok_or_else(|| format!("{s:?} is not a range LOW-HIGH"))?;
+        let low: u16 = low.trim().parse().map_err(|_| format!("{low:?} is not a port"))?;
+        let high: u16 = high.trim().parse().map_err(|_| format!("{high:?} is not a port"))?;
+        if low == 0 || high < low.saturating_add(3) {
+            return Err(format!(
+                "{s:?}: need at least four ports (two RTP/RTCP pairs) above 0"
+            ));
+        }
+        Ok(PortRange { low, high })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_ranges() {
+        assert_eq!(
+            "20000-29999".parse::<PortRange>(),
+            Ok(PortRange { low: 20000, high: 29999 })
+        );
+        assert!("20000".parse::<PortRange>().is_err());
+        assert!("30000-20000".parse::<PortRange>().is_err());
+        assert!("0-100".parse::<PortRange>().is_err());
+        assert!("a-b".parse::<PortRange>().is_err());
+    }
+
+    #[test]
+    fn cli_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

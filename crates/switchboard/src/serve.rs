@@ -1,0 +1,151 @@
+//! Running the PBX: load the configuration, open the database, start media and SIP, and stop
+//! cleanly on SIGTERM.
+
+use crate::cli::ServerArgs;
+use anyhow::{Context, Result};
+use sb_media::{Media, MediaConfig};
+use sb_sip::{PbxClock, SipServer, SipSettings};
+use sb_store::Store;
+use std::future::Future;
+use std::io::IsTerminal;
+use std::net::{IpAddr, Ipv4Addr, UdpSocket};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+use tracing::{error, info, warn};
+
+/// How long the record writer may take to flush after the calls have ended.
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Runs `body` on a multi-threaded runtime and turns its error into an exit code.
+pub fn runtime_and<F, Fut>(body: F) -> ExitCode
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<()>>,
+{
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("switchboard: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(body()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("switchboard: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rsipstack=warn,sqlx=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
+
+fn load_config(args: &ServerArgs) -> Result<sb_config::Config> {
+    match &args.config {
+        Some(path) => sb_config::load_file(path).map_err(|errors| {
+            anyhow::anyhow!("invalid configuration {}:\n{errors}", path.display())
+        }),
+        None => Ok(sb_config::demo()),
+    }
+}
+
+/// The address phones should send SIP and RTP to.
+fn advertise_ip(args: &ServerArgs) -> IpAddr {
+    if let Some(ip) = args.advertise_ip {
+        return ip;
+    }
+    let listen = args.sip_listen.ip();
+    if !listen.is_unspecified() {
+        return listen;
+    }
+    // Asking the routing table which source address it would use; a UDP connect sends nothing.
+    UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0))
+        .and_then(|socket| {
+            socket.connect((Ipv4Addr::new(192, 0, 2, 1), 9))?;
+            socket.local_addr()
+        })
+        .map(|addr| addr.ip())
+        .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))
+}
+
+/// Runs the PBX until SIGTERM or Ctrl-C.
+pub async fn run(args: ServerArgs) -> Result<()> {
+    let config = Arc::new(load_config(&args)?);
+    let store = Store::open(&args.data_dir)
+        .await
+        .with_context(|| format!("cannot open the database in {}", args.data_dir.display()))?;
+    let (records, writer) = sb_store::spawn_writer(store);
+    let advertise_ip = advertise_ip(&args);
+    let media = Media::new(MediaConfig {
+        bind_ip: args.sip_listen.ip(),
+        advertise_ip,
+        port_min: args.rtp_ports.low,
+        port_max: args.rtp_ports.high,
+        inactivity_timeout: Duration::from_secs(config.pbx.rtp_timeout_secs),
+    })
+    .context("media")?;
+    let clock = match args.start_time {
+        Some(start) => PbxClock::starting_at(start.into()),
+        None => PbxClock::real(),
+    };
+    let server = SipServer::bind(SipSettings {
+        listen: args.sip_listen,
+        advertise_ip,
+        config: config.clone(),
+        media,
+        records,
+        clock,
+    })
+    .await?;
+    info!(
+        sip = %args.sip_listen,
+        %advertise_ip,
+        rtp = %format!("{}-{}", args.rtp_ports.low, args.rtp_ports.high),
+        data = %args.data_dir.display(),
+        extensions = config.extensions.len(),
+        pbx_time = %clock.now(),
+        "switchboard ready"
+    );
+    server.run(shutdown_signal()).await?;
+    match tokio::time::timeout(FLUSH_TIMEOUT, writer).await {
+        Ok(Ok(())) => info!("call records flushed; stopped"),
+        Ok(Err(e)) => error!(error = %e, "call record writer failed"),
+        Err(_) => warn!("call record writer did not finish in time"),
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(term) => term,
+        Err(e) => {
+            error!(error = %e, "cannot listen for SIGTERM");
+            return std::future::pending().await;
+        }
+    };
+    tokio::select! {
+        _ = term.recv() => info!("SIGTERM: stopping"),
+        _ = tokio::signal::ctrl_c() => info!("interrupt: stopping"),
+    }
+}
+
+/// `switchboard calls`: the most recent call records as a table.
+pub async fn print_calls(args: &ServerArgs, limit: u32) -> Result<()> {
+    let store = Store::open(&args.data_dir)
+        .await
+        .with_context(|| format!("cannot open the database in {}", args.data_dir.display()))?;
+    let records = store.recent_calls(limit).await?;
+    print!("{}", sb_store::format_calls_table(&records));
+    Ok(())
+}
