@@ -33,12 +33,17 @@ pub(crate) fn claimed_user(tx: &Transaction, kind: AuthHeader) -> Option<String>
         .headers
         .iter()
         .filter(|h| h.name().eq_ignore_ascii_case(kind.credentials_header()))
-        .filter_map(|h| Credentials::parse(&h.value()))
+        .filter_map(|h| Credentials::parse(h.value()))
         .find_map(|c| c.username().map(str::to_string))
 }
 
 /// Answers 401/407 with fresh challenges.
-pub(crate) async fn challenge(shared: &Shared, tx: &mut Transaction, kind: AuthHeader, stale: bool) {
+pub(crate) async fn challenge(
+    shared: &Shared,
+    tx: &mut Transaction,
+    kind: AuthHeader,
+    stale: bool,
+) {
     let headers = shared
         .auth
         .challenges(unix_now(), stale)
@@ -84,7 +89,7 @@ pub(crate) async fn authenticate(
         .headers
         .iter()
         .filter(|h| h.name().eq_ignore_ascii_case(header_name))
-        .filter_map(|h| Credentials::parse(&h.value()))
+        .filter_map(|h| Credentials::parse(h.value()))
         .map(|creds| {
             shared
                 .auth

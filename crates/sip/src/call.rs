@@ -8,10 +8,12 @@ use crate::routing::{self, Caller, Route};
 use crate::server::{reply, source_addr, Shared};
 use chrono::{DateTime, Utc};
 use rsipstack::dialog::dialog::{DialogState, TerminatedReason, TransactionHandle};
-use rsipstack::dialog::invitation::{InviteAsyncResult, InviteOption};
+use rsipstack::dialog::invitation::InviteOption;
 use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::dialog::DialogId;
-use rsipstack::sip::{Header, HeadersExt, Request, StatusCode, StatusCodeKind, Transport, Uri};
+use rsipstack::sip::{
+    Header, HeadersExt, Request, Response, StatusCode, StatusCodeKind, Transport, Uri,
+};
 use rsipstack::transaction::transaction::Transaction;
 use rsipstack::transport::SipAddr;
 use sb_media::{Bridge, Leg, SdpError, SdpKind};
@@ -31,7 +33,12 @@ struct Outcome {
 }
 
 impl Outcome {
-    fn new(disposition: Disposition, hangup_by: HangupBy, cause: u16, reason: impl Into<String>) -> Self {
+    fn new(
+        disposition: Disposition,
+        hangup_by: HangupBy,
+        cause: u16,
+        reason: impl Into<String>,
+    ) -> Self {
         Outcome {
             disposition,
             hangup_by,
@@ -141,7 +148,12 @@ fn targets(shared: &Shared, route: &Route) -> Result<Vec<Target>, Outcome> {
                 .lock()
                 .lookup(number, std::time::Instant::now());
             if bindings.is_empty() {
-                return Err(Outcome::new(Disposition::Failed, HangupBy::System, 480, "not registered"));
+                return Err(Outcome::new(
+                    Disposition::Failed,
+                    HangupBy::System,
+                    480,
+                    "not registered",
+                ));
             }
             Ok(bindings
                 .iter()
@@ -156,10 +168,17 @@ fn targets(shared: &Shared, route: &Route) -> Result<Vec<Target>, Outcome> {
         }
         Route::Trunk { trunk, number } => {
             let Some(trunk) = shared.config.trunks.iter().find(|t| &t.name == trunk) else {
-                return Err(Outcome::new(Disposition::Failed, HangupBy::System, 503, "trunk missing"));
+                return Err(Outcome::new(
+                    Disposition::Failed,
+                    HangupBy::System,
+                    503,
+                    "trunk missing",
+                ));
             };
             let uri = Uri::try_from(format!("sip:{number}@{}", trunk.outbound_address).as_str())
-                .map_err(|_| Outcome::new(Disposition::Failed, HangupBy::System, 484, "bad number"))?;
+                .map_err(|_| {
+                    Outcome::new(Disposition::Failed, HangupBy::System, 484, "bad number")
+                })?;
             Ok(vec![Target {
                 uri,
                 destination: sip_addr(trunk.outbound_address, "udp"),
@@ -174,7 +193,12 @@ fn targets(shared: &Shared, route: &Route) -> Result<Vec<Target>, Outcome> {
                 format!("{target} not available"),
             ))
         }
-        Route::NotFound => Err(Outcome::new(Disposition::Failed, HangupBy::System, 404, "unknown number")),
+        Route::NotFound => Err(Outcome::new(
+            Disposition::Failed,
+            HangupBy::System,
+            404,
+            "unknown number",
+        )),
     }
 }
 
@@ -204,7 +228,7 @@ fn callee_party(route: &Route, dialled: &str) -> CallParty {
 }
 
 fn status(code: u16) -> StatusCode {
-    StatusCode::try_from(code).unwrap_or(StatusCode::ServerInternalError)
+    StatusCode::from(code)
 }
 
 async fn run_call(shared: Arc<Shared>, mut tx: Transaction, id: String, sip_call_id: String) {
@@ -272,12 +296,20 @@ fn sdp_refusal(e: &SdpError) -> Outcome {
         SdpError::NoCommonCodec | SdpError::NoAudio => 488,
         _ => 400,
     };
-    Outcome::new(Disposition::Failed, HangupBy::System, cause, format!("SDP: {e}"))
+    Outcome::new(
+        Disposition::Failed,
+        HangupBy::System,
+        cause,
+        format!("SDP: {e}"),
+    )
 }
 
 fn sdp_headers() -> Vec<Header> {
     vec![Header::ContentType("application/sdp".into())]
 }
+
+/// How a branch's INVITE ended: its dialog id and final response, or why it failed.
+type BranchResult = Result<(DialogId, Option<Response>), String>;
 
 /// A forked branch: one device of the callee.
 struct Branch {
@@ -302,7 +334,12 @@ fn best_failure(codes: impl Iterator<Item = u16>) -> u16 {
 fn failure_outcome(code: u16) -> Outcome {
     match code {
         486 | 600 | 603 => Outcome::new(Disposition::Busy, HangupBy::Callee, code, "busy"),
-        _ => Outcome::new(Disposition::NoAnswer, HangupBy::Callee, code, "no device answered"),
+        _ => Outcome::new(
+            Disposition::NoAnswer,
+            HangupBy::Callee,
+            code,
+            "no device answered",
+        ),
     }
 }
 
@@ -346,10 +383,15 @@ async fn bridge_call(
     let from_uri = format!("sip:{}@{}", caller.number(), shared.config.pbx.domain);
     let Ok(caller_uri) = Uri::try_from(from_uri.as_str()) else {
         a_dialog.reject(Some(StatusCode::BadRequest), None).ok();
-        return Outcome::new(Disposition::Failed, HangupBy::System, 400, "bad caller number");
+        return Outcome::new(
+            Disposition::Failed,
+            HangupBy::System,
+            400,
+            "bad caller number",
+        );
     };
     let mut branches: Vec<Branch> = Vec::new();
-    let mut pending: JoinSet<(usize, InviteAsyncResult)> = JoinSet::new();
+    let mut pending: JoinSet<(usize, BranchResult)> = JoinSet::new();
     for target in targets {
         let option = InviteOption {
             caller_display_name: caller.name().map(str::to_string),
@@ -370,9 +412,11 @@ async fn bridge_call(
                     confirmed: None,
                 });
                 pending.spawn(async move {
-                    let result = handle.await.unwrap_or_else(|e| {
-                        Err(rsipstack::Error::Error(format!("branch task: {e}")))
-                    });
+                    let result = match handle.await {
+                        Ok(Ok(answer)) => Ok(answer),
+                        Ok(Err(e)) => Err(e.to_string()),
+                        Err(e) => Err(format!("branch task: {e}")),
+                    };
                     (index, result)
                 });
             }
@@ -380,8 +424,15 @@ async fn bridge_call(
         }
     }
     if branches.is_empty() {
-        a_dialog.reject(Some(StatusCode::TemporarilyUnavailable), None).ok();
-        return Outcome::new(Disposition::Failed, HangupBy::System, 480, "no device could be rung");
+        a_dialog
+            .reject(Some(StatusCode::TemporarilyUnavailable), None)
+            .ok();
+        return Outcome::new(
+            Disposition::Failed,
+            HangupBy::System,
+            480,
+            "no device could be rung",
+        );
     }
 
     let ring_timeout = tokio::time::sleep(Duration::from_secs(shared.config.pbx.ring_timeout_secs));
@@ -490,14 +541,21 @@ async fn bridge_call(
 }
 
 /// The caller's dialog ended: a CANCEL before the answer, a BYE after it, or a missing ACK.
-async fn caller_ended(branches: &[Branch], winner: Option<usize>, reason: TerminatedReason) -> Outcome {
+async fn caller_ended(
+    branches: &[Branch],
+    winner: Option<usize>,
+    reason: TerminatedReason,
+) -> Outcome {
     match winner {
         Some(w) => {
             branches[w].dialog.bye().await.ok();
             match reason {
-                TerminatedReason::UacBye => {
-                    Outcome::new(Disposition::Answered, HangupBy::Caller, 200, "caller hung up")
-                }
+                TerminatedReason::UacBye => Outcome::new(
+                    Disposition::Answered,
+                    HangupBy::Caller,
+                    200,
+                    "caller hung up",
+                ),
                 other => Outcome::new(
                     Disposition::Answered,
                     HangupBy::System,
@@ -508,7 +566,12 @@ async fn caller_ended(branches: &[Branch], winner: Option<usize>, reason: Termin
         }
         None => {
             cancel_branches(branches, None).await;
-            Outcome::new(Disposition::Cancelled, HangupBy::Caller, 487, "caller cancelled")
+            Outcome::new(
+                Disposition::Cancelled,
+                HangupBy::Caller,
+                487,
+                "caller cancelled",
+            )
         }
     }
 }
@@ -518,7 +581,7 @@ async fn branch_finished(
     branches: &mut [Branch],
     winner: &mut Option<usize>,
     index: usize,
-    result: InviteAsyncResult,
+    result: BranchResult,
     bridge: &Bridge,
     a_dialog: &InviteDialog,
     info: &mut CallInfo,
@@ -565,7 +628,9 @@ async fn branch_finished(
         Err(e) => {
             let outcome = sdp_refusal(&e);
             branches[index].dialog.bye().await.ok();
-            a_dialog.reject(Some(StatusCode::NotAcceptableHere), None).ok();
+            a_dialog
+                .reject(Some(StatusCode::NotAcceptableHere), None)
+                .ok();
             Some(outcome)
         }
     }

@@ -80,7 +80,11 @@ impl Credentials {
         let mut chars = rest.trim();
         while !chars.is_empty() {
             let (name, after) = chars.split_once('=')?;
-            let name = name.trim().trim_start_matches(',').trim().to_ascii_lowercase();
+            let name = name
+                .trim()
+                .trim_start_matches(',')
+                .trim()
+                .to_ascii_lowercase();
             let after = after.trim_start();
             let (value, remaining) = if let Some(quoted) = after.strip_prefix('"') {
                 let end = quoted.find('"')?;
@@ -298,7 +302,8 @@ mod tests {
     #[test]
     fn other_realm_is_missing_and_garbage_does_not_parse() {
         let auth = DigestAuth::new("switchboard.local", Duration::from_secs(300));
-        let header = "Digest username=\"101\", realm=\"elsewhere\", nonce=\"x\", uri=\"u\", response=\"r\"";
+        let header =
+            "Digest username=\"101\", realm=\"elsewhere\", nonce=\"x\", uri=\"u\", response=\"r\"";
         assert_eq!(check(&auth, header, "demo101", NOW), Verdict::Missing);
         assert!(Credentials::parse("Basic dXNlcg==").is_none());
         assert!(Credentials::parse("Digest username=\"unterminated").is_none());

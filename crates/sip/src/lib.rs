@@ -15,4 +15,4 @@ mod server;
 pub mod validate;
 
 pub use clock::PbxClock;
-pub use server::{SipError, SipServer, SipSettings};
+pub use server::{Registration, SipError, SipServer, SipSettings, SipStatus};

@@ -47,7 +47,9 @@ pub enum LocationError {
     /// RFC 3261 §10.3 step 7: a request with an older CSeq in the same Call-ID is stale.
     #[error("out-of-order REGISTER (CSeq {got} after {had})")]
     OutOfOrder { had: u32, got: u32 },
-    #[error("too many registered devices for this extension (at most {MAX_BINDINGS_PER_EXTENSION})")]
+    #[error(
+        "too many registered devices for this extension (at most {MAX_BINDINGS_PER_EXTENSION})"
+    )]
     TooManyBindings,
 }
 
@@ -113,7 +115,7 @@ impl Location {
             }
             next.push(Binding {
                 contact: update.contact.clone(),
-                source: from.source.clone(),
+                source: from.source,
                 transport: from.transport.clone(),
                 call_id: from.call_id.clone(),
                 cseq: from.cseq,
@@ -144,6 +146,18 @@ impl Location {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// Every live binding with its extension, for the API and the console.
+    pub fn all(&self, now: Instant) -> Vec<(String, Binding)> {
+        self.bindings
+            .iter()
+            .flat_map(|(ext, list)| {
+                list.iter()
+                    .filter(move |b| b.expires_at > now)
+                    .map(move |b| (ext.clone(), b.clone()))
+            })
+            .collect()
     }
 
     /// Drops lapsed bindings; the server calls it periodically so memory follows live devices.
@@ -265,6 +279,7 @@ mod tests {
             .unwrap();
         loc.register("102", &source("b", 1), &[update("sip:102@h1", 10)], t0)
             .unwrap();
+        assert_eq!(loc.all(t0).len(), 2);
         loc.remove_all("101");
         assert!(loc.lookup("101", t0).is_empty());
         loc.purge(t0 + Duration::from_secs(11));

@@ -98,7 +98,10 @@ pub(crate) async fn handle_register(shared: &Shared, tx: &mut Transaction) {
             .ok()
             .and_then(|c| c.seq().ok())
             .unwrap_or(0),
-        user_agent: tx.original.user_agent_header().map(|u| u.value().to_string()),
+        user_agent: tx
+            .original
+            .user_agent_header()
+            .map(|u| u.value().to_string()),
     };
     let result = shared
         .location

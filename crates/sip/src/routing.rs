@@ -94,7 +94,10 @@ pub fn route(config: &Config, caller: &Caller, dialled: &str) -> Route {
 }
 
 fn did_target(config: &Config, target: &str) -> Route {
-    match target.strip_prefix("extension:").and_then(|n| config.extension(n)) {
+    match target
+        .strip_prefix("extension:")
+        .and_then(|n| config.extension(n))
+    {
         Some(ext) => Route::Extension {
             number: ext.number.clone(),
             name: ext.name.clone(),
@@ -139,7 +142,10 @@ mod tests {
     fn unknown_number_is_not_found() {
         let config = sb_config::demo();
         assert_eq!(route(&config, &from_ext(), "555"), Route::NotFound);
-        assert_eq!(route(&config, &from_trunk(), "74959999999"), Route::NotFound);
+        assert_eq!(
+            route(&config, &from_trunk(), "74959999999"),
+            Route::NotFound
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use crate::call;
 use crate::clock::PbxClock;
 use crate::digest::DigestAuth;
-use crate::location::Location;
+use crate::location::{Binding, Location};
 use parking_lot::Mutex;
 use rsipstack::dialog::dialog::Dialog;
 use rsipstack::dialog::dialog_layer::DialogLayer;
@@ -96,10 +96,13 @@ impl SipServer {
             .with_user_agent(concat!("Switchboard/", env!("CARGO_PKG_VERSION")))
             .build();
         let dialogs = Arc::new(DialogLayer::new(endpoint.inner.clone()));
-        let contact: Uri = format!("sip:switchboard@{}", SocketAddr::new(settings.advertise_ip, settings.listen.port()))
-            .as_str()
-            .try_into()
-            .map_err(|e: rsipstack::sip::Error| SipError::Endpoint(e.to_string()))?;
+        let contact: Uri = format!(
+            "sip:switchboard@{}",
+            SocketAddr::new(settings.advertise_ip, settings.listen.port())
+        )
+        .as_str()
+        .try_into()
+        .map_err(|e: rsipstack::sip::Error| SipError::Endpoint(e.to_string()))?;
         let pbx = &settings.config.pbx;
         let shared = Arc::new(Shared {
             auth: DigestAuth::new(&pbx.domain, Duration::from_secs(pbx.nonce_ttl_secs)),
@@ -121,9 +124,19 @@ impl SipServer {
         })
     }
 
+    /// A handle on the live state (calls in progress, registrations) for the API.
+    pub fn status(&self) -> SipStatus {
+        SipStatus {
+            shared: self.shared.clone(),
+        }
+    }
+
     /// Serves until `shutdown` resolves, then refuses new calls, lets calls in progress
     /// finish for up to the drain timeout, ends the rest, and returns.
-    pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) -> Result<(), SipError> {
+    pub async fn run(
+        self,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) -> Result<(), SipError> {
         let mut incoming = self
             .endpoint
             .incoming_transactions()
@@ -149,7 +162,11 @@ impl SipServer {
 
         self.shared.draining.cancel();
         let drain = Duration::from_secs(self.shared.config.pbx.drain_timeout_secs);
-        info!(calls = self.shared.active_calls.load(Ordering::SeqCst), drain_secs = drain.as_secs(), "draining calls");
+        info!(
+            calls = self.shared.active_calls.load(Ordering::SeqCst),
+            drain_secs = drain.as_secs(),
+            "draining calls"
+        );
         let deadline = Instant::now() + drain;
         let mut ticker = tokio::time::interval(Duration::from_millis(100));
         let mut forced = false;
@@ -179,6 +196,40 @@ impl SipServer {
         self.cancel.cancel();
         serve.abort();
         Ok(())
+    }
+}
+
+/// Read-only view of the switch's live state; cheap to clone and to query.
+#[derive(Clone)]
+pub struct SipStatus {
+    shared: Arc<Shared>,
+}
+
+/// One registered device, as the API shows it.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    pub extension: String,
+    pub binding: Binding,
+}
+
+impl SipStatus {
+    pub fn active_calls(&self) -> usize {
+        self.shared.active_calls.load(Ordering::SeqCst)
+    }
+
+    /// True once SIGTERM was received: new calls are refused.
+    pub fn draining(&self) -> bool {
+        self.shared.draining.is_cancelled()
+    }
+
+    pub fn registrations(&self) -> Vec<Registration> {
+        self.shared
+            .location
+            .lock()
+            .all(Instant::now())
+            .into_iter()
+            .map(|(extension, binding)| Registration { extension, binding })
+            .collect()
     }
 }
 

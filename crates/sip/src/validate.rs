@@ -19,7 +19,10 @@ const fn bad(reason: &'static str) -> Defect {
 
 /// The first defect of `req`, or `None` when it is well-formed enough to act on.
 pub fn check_request(req: &Request) -> Option<Defect> {
-    if !matches!(req.uri.scheme, Some(Scheme::Sip) | Some(Scheme::Sips) | None) {
+    if !matches!(
+        req.uri.scheme,
+        Some(Scheme::Sip) | Some(Scheme::Sips) | None
+    ) {
         return Some(Defect {
             code: 416,
             reason: "Unsupported URI Scheme",

@@ -23,16 +23,36 @@ pub struct Cli {
 #[derive(Debug, clap::Args)]
 pub struct ServerArgs {
     /// SIP over UDP and TCP.
-    #[arg(long, env = "SWITCHBOARD_SIP_LISTEN", default_value = "0.0.0.0:5060", global = true)]
+    #[arg(
+        long,
+        env = "SWITCHBOARD_SIP_LISTEN",
+        default_value = "0.0.0.0:5060",
+        global = true
+    )]
     pub sip_listen: SocketAddr,
     /// HTTP: API, web and metrics.
-    #[arg(long, env = "SWITCHBOARD_HTTP_LISTEN", default_value = "0.0.0.0:8080", global = true)]
+    #[arg(
+        long,
+        env = "SWITCHBOARD_HTTP_LISTEN",
+        default_value = "0.0.0.0:8080",
+        global = true
+    )]
     pub http_listen: SocketAddr,
     /// The UDP ports for RTP, as LOW-HIGH.
-    #[arg(long, env = "SWITCHBOARD_RTP_PORTS", default_value = "20000-29999", global = true)]
+    #[arg(
+        long,
+        env = "SWITCHBOARD_RTP_PORTS",
+        default_value = "20000-29999",
+        global = true
+    )]
     pub rtp_ports: PortRange,
     /// SQLite database, recordings and voicemail live here.
-    #[arg(long, env = "SWITCHBOARD_DATA_DIR", default_value = "./data", global = true)]
+    #[arg(
+        long,
+        env = "SWITCHBOARD_DATA_DIR",
+        default_value = "./data",
+        global = true
+    )]
     pub data_dir: PathBuf,
     /// A TOML configuration file; without it the embedded demo office runs.
     #[arg(long, env = "SWITCHBOARD_CONFIG", global = true)]
@@ -75,8 +95,14 @@ impl FromStr for PortRange {
         let (low, high) = s
             .split_once('-')
             .ok_or_else(|| format!("{s:?} is not a range LOW-HIGH"))?;
-        let low: u16 = low.trim().parse().map_err(|_| format!("{low:?} is not a port"))?;
-        let high: u16 = high.trim().parse().map_err(|_| format!("{high:?} is not a port"))?;
+        let low: u16 = low
+            .trim()
+            .parse()
+            .map_err(|_| format!("{low:?} is not a port"))?;
+        let high: u16 = high
+            .trim()
+            .parse()
+            .map_err(|_| format!("{high:?} is not a port"))?;
         if low == 0 || high < low.saturating_add(3) {
             return Err(format!(
                 "{s:?}: need at least four ports (two RTP/RTCP pairs) above 0"
@@ -94,7 +120,10 @@ mod tests {
     fn port_ranges() {
         assert_eq!(
             "20000-29999".parse::<PortRange>(),
-            Ok(PortRange { low: 20000, high: 29999 })
+            Ok(PortRange {
+                low: 20000,
+                high: 29999
+            })
         );
         assert!("20000".parse::<PortRange>().is_err());
         assert!("30000-20000".parse::<PortRange>().is_err());

@@ -1,6 +1,7 @@
 //! The `switchboard` binary: configuration, wiring and the command line.
 
 mod cli;
+mod live;
 mod serve;
 
 use clap::Parser;
@@ -24,7 +25,9 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Some(Command::Calls { limit }) => serve::runtime_and(|| serve::print_calls(&cli.server, limit)),
+        Some(Command::Calls { limit }) => {
+            serve::runtime_and(|| serve::print_calls(&cli.server, limit))
+        }
         None => serve::runtime_and(|| serve::run(cli.server)),
     }
 }

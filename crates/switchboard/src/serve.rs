@@ -2,7 +2,9 @@
 //! cleanly on SIGTERM.
 
 use crate::cli::ServerArgs;
+use crate::live::SipLiveView;
 use anyhow::{Context, Result};
+use sb_api::ApiState;
 use sb_media::{Media, MediaConfig};
 use sb_sip::{PbxClock, SipServer, SipSettings};
 use sb_store::Store;
@@ -24,7 +26,10 @@ where
     Fut: Future<Output = Result<()>>,
 {
     init_logging();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("switchboard: cannot start the runtime: {e}");
@@ -84,7 +89,10 @@ pub async fn run(args: ServerArgs) -> Result<()> {
     let store = Store::open(&args.data_dir)
         .await
         .with_context(|| format!("cannot open the database in {}", args.data_dir.display()))?;
-    let (records, writer) = sb_store::spawn_writer(store);
+    let http = tokio::net::TcpListener::bind(args.http_listen)
+        .await
+        .with_context(|| format!("cannot listen for HTTP on {}", args.http_listen))?;
+    let (records, writer) = sb_store::spawn_writer(store.clone());
     let advertise_ip = advertise_ip(&args);
     let media = Media::new(MediaConfig {
         bind_ip: args.sip_listen.ip(),
@@ -109,6 +117,7 @@ pub async fn run(args: ServerArgs) -> Result<()> {
     .await?;
     info!(
         sip = %args.sip_listen,
+        http = %args.http_listen,
         %advertise_ip,
         rtp = %format!("{}-{}", args.rtp_ports.low, args.rtp_ports.high),
         data = %args.data_dir.display(),
@@ -116,7 +125,21 @@ pub async fn run(args: ServerArgs) -> Result<()> {
         pbx_time = %clock.now(),
         "switchboard ready"
     );
+    let api_state = ApiState {
+        store,
+        live: Arc::new(SipLiveView(server.status())),
+    };
+    let (stop_http, http_stopped) = tokio::sync::oneshot::channel::<()>();
+    let api = tokio::spawn(sb_api::serve(http, api_state, async {
+        http_stopped.await.ok();
+    }));
     server.run(shutdown_signal()).await?;
+    stop_http.send(()).ok();
+    match api.await {
+        Ok(Err(e)) => error!(error = %e, "HTTP server failed"),
+        Err(e) => error!(error = %e, "HTTP server task failed"),
+        Ok(Ok(())) => {}
+    }
     match tokio::time::timeout(FLUSH_TIMEOUT, writer).await {
         Ok(Ok(())) => info!("call records flushed; stopped"),
         Ok(Err(e)) => error!(error = %e, "call record writer failed"),

@@ -1,0 +1,62 @@
+//! The error answer every `/api` endpoint gives: a status and `{"error": "..."}`, so a script
+//! reads one shape whatever went wrong.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+
+/// An HTTP error answer with a message for the API's user.
+#[derive(Debug)]
+pub(crate) struct JsonError {
+    status: StatusCode,
+    message: String,
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+}
+
+impl JsonError {
+    /// The request was wrong; `message` says what to change (which parameter, what is allowed).
+    pub(crate) fn bad_request(message: impl Into<String>) -> JsonError {
+        JsonError {
+            status: StatusCode::BAD_REQUEST,
+            message: message.into(),
+        }
+    }
+
+    /// An extractor refused the request (a query string or path that does not parse); its
+    /// status and text, in the API's JSON shape rather than axum's plain text.
+    pub(crate) fn rejected(status: StatusCode, message: String) -> JsonError {
+        JsonError { status, message }
+    }
+
+    /// The request named something that does not exist.
+    pub(crate) fn not_found(message: impl Into<String>) -> JsonError {
+        JsonError {
+            status: StatusCode::NOT_FOUND,
+            message: message.into(),
+        }
+    }
+
+    /// The server failed. The client gets `what` alone (`cannot read call records`); the cause,
+    /// which may name files and SQL, goes to the log for the operator.
+    pub(crate) fn internal(what: &'static str, cause: &dyn std::error::Error) -> JsonError {
+        tracing::error!(error = %cause, "HTTP API: {what}");
+        JsonError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            message: what.to_owned(),
+        }
+    }
+}
+
+impl IntoResponse for JsonError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: &self.message,
+        };
+        (self.status, Json(body)).into_response()
+    }
+}

@@ -1,0 +1,45 @@
+//! The router: which path goes to which handler, and the state they share.
+
+mod calls;
+mod metrics;
+mod registrations;
+
+use std::sync::Arc;
+
+use axum::routing::get;
+use axum::Router;
+use sb_store::Store;
+
+use crate::live::LiveView;
+
+/// What the handlers read: the database for history, the [`LiveView`] for the present.
+///
+/// Cheap to clone (the store shares one connection pool, the view is behind an [`Arc`]);
+/// axum clones it for every request.
+#[derive(Clone)]
+pub struct ApiState {
+    /// Call history.
+    pub store: Store,
+    /// Calls in progress, registrations, draining: implemented by the SIP layer.
+    pub live: Arc<dyn LiveView>,
+}
+
+/// Every HTTP endpoint of Switchboard, ready to serve (see the crate docs for the list).
+///
+/// Public apart from [`serve`](crate::serve) so the binary can mount more next to it and
+/// tests can drive it without a socket.
+pub fn router(state: ApiState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics::metrics))
+        .route("/api/calls", get(calls::recent))
+        .route("/api/calls/{id}", get(calls::one))
+        .route("/api/registrations", get(registrations::list))
+        .with_state(state)
+}
+
+/// Answers as long as the server runs; deliberately touches neither the database nor the SIP
+/// layer, so a monitor's probe never adds load or waits on a lock.
+async fn healthz() -> &'static str {
+    "ok"
+}
