@@ -54,6 +54,9 @@ pub struct Pbx {
     pub register_default_expires: u32,
     /// How long a digest nonce stays valid before the client is told `stale=true`.
     pub nonce_ttl_secs: u64,
+    /// Also challenge with SHA-256 digests (RFC 8760) beside MD5. Off by default because
+    /// some phones refuse a challenge list with an algorithm they do not know.
+    pub digest_sha256: bool,
     /// On SIGTERM, how long calls in progress may go on before they are ended.
     pub drain_timeout_secs: u64,
 }
@@ -68,6 +71,7 @@ impl Default for Pbx {
             register_max_expires: 3600,
             register_default_expires: 600,
             nonce_ttl_secs: 300,
+            digest_sha256: false,
             drain_timeout_secs: 30,
         }
     }

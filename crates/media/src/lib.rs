@@ -17,16 +17,20 @@
 //! 3. end the call when `inactive()` resolves; drop the bridge when the call ends.
 
 mod activity;
+pub mod audio;
 mod bridge;
 mod config;
+pub mod dtmf;
 mod error;
 mod latch;
 mod media;
 mod origin;
+pub mod playout;
 mod ports;
 mod relay;
 mod sdp;
 mod stats;
+pub mod tones;
 
 pub use bridge::{Bridge, Leg, SdpKind};
 pub use config::MediaConfig;

@@ -446,7 +446,10 @@ async fn bridge_call(
     let mut ringing_sent = false;
 
     let outcome = loop {
+        // Biased: the callee's 180 and 200 can be ready together, and the 180 must reach the
+        // caller first, so dialog events are taken before branch results.
         tokio::select! {
+            biased;
             event = a_events.recv() => match event {
                 Some(DialogState::Terminated(_, reason)) => {
                     break caller_ended(&branches, winner, reason).await;

@@ -60,6 +60,7 @@ pub struct DigestAuth {
     realm: String,
     secret: [u8; 32],
     nonce_ttl: Duration,
+    offer_sha256: bool,
 }
 
 /// The parsed parameters of an `Authorization`/`Proxy-Authorization` header.
@@ -120,7 +121,16 @@ impl DigestAuth {
             realm: realm.to_string(),
             secret: rand::random(),
             nonce_ttl,
+            offer_sha256: false,
         }
+    }
+
+    /// Also challenge with SHA-256 (RFC 8760). Off by default: some phones (baresip 1.0 among
+    /// them) give up on a challenge list that contains an algorithm they do not know instead
+    /// of answering the MD5 one. SHA-256 credentials are accepted either way.
+    pub fn offering_sha256(mut self, offer: bool) -> Self {
+        self.offer_sha256 = offer;
+        self
     }
 
     pub fn realm(&self) -> &str {
@@ -151,11 +161,17 @@ impl DigestAuth {
         Some(now_secs.saturating_sub(issued) <= self.nonce_ttl.as_secs())
     }
 
-    /// The challenge header values, MD5 first: many phones take the first challenge they
-    /// see, and every phone knows MD5; RFC 8760 clients pick SHA-256 from the second.
+    /// The challenge header values: MD5, then SHA-256 when offered. MD5 comes first because
+    /// many phones take the first challenge they see and every phone knows MD5; RFC 8760
+    /// clients pick SHA-256 from the second.
     pub fn challenges(&self, now_secs: u64, stale: bool) -> Vec<String> {
         let nonce = self.nonce(now_secs);
-        [Algorithm::Md5, Algorithm::Sha256]
+        let algorithms: &[Algorithm] = if self.offer_sha256 {
+            &[Algorithm::Md5, Algorithm::Sha256]
+        } else {
+            &[Algorithm::Md5]
+        };
+        algorithms
             .iter()
             .map(|alg| {
                 let mut value = format!(
@@ -311,8 +327,17 @@ mod tests {
     }
 
     #[test]
-    fn challenges_offer_md5_then_sha256() {
+    fn challenges_offer_md5_only_by_default() {
         let auth = DigestAuth::new("switchboard.local", Duration::from_secs(300));
+        let challenges = auth.challenges(NOW, false);
+        assert_eq!(challenges.len(), 1);
+        assert!(challenges[0].contains("algorithm=MD5"));
+    }
+
+    #[test]
+    fn challenges_offer_md5_then_sha256() {
+        let auth =
+            DigestAuth::new("switchboard.local", Duration::from_secs(300)).offering_sha256(true);
         let challenges = auth.challenges(NOW, true);
         assert!(challenges[0].contains("algorithm=MD5"));
         assert!(challenges[1].contains("algorithm=SHA-256"));

@@ -64,6 +64,22 @@ pub(crate) struct Shared {
     pub active_calls: AtomicUsize,
 }
 
+/// The receive buffer asked for on the SIP UDP socket. The kernel's default (about 200 KiB)
+/// overflows in a burst of a few thousand requests; the kernel caps the request at
+/// `net.core.rmem_max`, which an operator of a busy PBX raises.
+const SIP_RECV_BUFFER: usize = 4 << 20;
+
+fn sip_udp_socket(addr: SocketAddr) -> std::io::Result<tokio::net::UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
+    socket.set_nonblocking(true)?;
+    if let Err(e) = socket.set_recv_buffer_size(SIP_RECV_BUFFER) {
+        warn!(error = %e, "cannot enlarge the SIP receive buffer");
+    }
+    socket.bind(&addr.into())?;
+    tokio::net::UdpSocket::from_std(socket.into())
+}
+
 /// A running SIP server.
 pub struct SipServer {
     shared: Arc<Shared>,
@@ -80,10 +96,13 @@ impl SipServer {
             addr: settings.listen,
             reason: e.to_string(),
         };
-        let udp =
-            UdpConnection::create_connection(settings.listen, None, Some(cancel.child_token()))
-                .await
-                .map_err(bind_err)?;
+        let socket = sip_udp_socket(settings.listen).map_err(|e| SipError::Bind {
+            addr: settings.listen,
+            reason: e.to_string(),
+        })?;
+        let udp = UdpConnection::from_socket(Arc::new(socket), None, Some(cancel.child_token()))
+            .await
+            .map_err(bind_err)?;
         transport_layer.add_transport(udp.into());
         let tcp = TcpListenerConnection::new(settings.listen, None)
             .await
@@ -105,7 +124,8 @@ impl SipServer {
         .map_err(|e: rsipstack::sip::Error| SipError::Endpoint(e.to_string()))?;
         let pbx = &settings.config.pbx;
         let shared = Arc::new(Shared {
-            auth: DigestAuth::new(&pbx.domain, Duration::from_secs(pbx.nonce_ttl_secs)),
+            auth: DigestAuth::new(&pbx.domain, Duration::from_secs(pbx.nonce_ttl_secs))
+                .offering_sha256(pbx.digest_sha256),
             config: settings.config.clone(),
             location: Mutex::new(Location::new()),
             dialogs,

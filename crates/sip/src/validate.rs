@@ -28,6 +28,26 @@ pub fn check_request(req: &Request) -> Option<Defect> {
             reason: "Unsupported URI Scheme",
         });
     }
+    if let rsipstack::sip::Host::Domain(domain) = &req.uri.host_with_port.host {
+        if !domain
+            .to_string()
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
+        {
+            return Some(bad("Bad Request-URI host"));
+        }
+    }
+    if req
+        .headers
+        .iter()
+        .any(|h| h.value().chars().any(|c| c.is_control() && c != '\t'))
+    {
+        return Some(bad("Control character in a header"));
+    }
+    match req.call_id_header() {
+        Ok(call_id) if !call_id.value().trim().is_empty() => {}
+        _ => return Some(bad("Empty Call-ID")),
+    }
     let Ok(to) = req.to_header() else {
         return Some(bad("Missing To"));
     };
@@ -55,8 +75,12 @@ pub fn check_request(req: &Request) -> Option<Defect> {
             Err(_) => return Some(bad("Bad Max-Forwards")),
         }
     }
-    if let Some(value) = req.header_value("Content-Length") {
-        match value.parse::<usize>() {
+    let lengths = req
+        .headers
+        .iter()
+        .filter(|h| h.name().eq_ignore_ascii_case("Content-Length"));
+    for value in lengths {
+        match value.value().trim().parse::<usize>() {
             Ok(len) if len == req.body.len() => {}
             _ => return Some(bad("Bad Content-Length")),
         }
@@ -89,6 +113,36 @@ mod tests {
     fn missing_to() {
         let req = request(&GOOD.replace("To: <sip:101@127.0.0.1>\n", ""));
         assert_eq!(check_request(&req).map(|d| d.reason), Some("Missing To"));
+    }
+
+    #[test]
+    fn conflicting_content_lengths() {
+        let req =
+            request(&GOOD.replace("Content-Length: 0", "Content-Length: 0\nContent-Length: 10"));
+        assert_eq!(
+            check_request(&req).map(|d| d.reason),
+            Some("Bad Content-Length")
+        );
+    }
+
+    #[test]
+    fn empty_call_id_and_control_characters() {
+        let req = request(&GOOD.replace("Call-ID: c1", "Call-ID: "));
+        assert_eq!(check_request(&req).map(|d| d.reason), Some("Empty Call-ID"));
+        let req = request(&GOOD.replace("tag=1", "tag=a\u{1}b"));
+        assert_eq!(
+            check_request(&req).map(|d| d.reason),
+            Some("Control character in a header")
+        );
+    }
+
+    #[test]
+    fn broken_host_in_request_uri() {
+        let req = request(&GOOD.replace("OPTIONS sip:101@127.0.0.1 ", "OPTIONS sip:[::1 "));
+        assert_eq!(
+            check_request(&req).map(|d| d.reason),
+            Some("Bad Request-URI host")
+        );
     }
 
     #[test]
