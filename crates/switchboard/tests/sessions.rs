@@ -1,4 +1,5 @@
-//! What happens to a call once it is up: hold and unhold passed through, SIP over TCP, the
+//! What happens to a call beyond the basics: early media (183 with SDP), hold and unhold
+//! passed through, SIP over TCP, the
 //! RTP inactivity timeout ending a call whose media died, and SIGTERM letting a call finish.
 
 mod common;
@@ -99,4 +100,22 @@ fn sigterm_lets_a_call_in_progress_finish_and_flushes_its_record() {
     assert!(status.success(), "clean exit: {status}");
     let record = pbx.wait_for_call("ANSWERED", RECORD_TIMEOUT);
     assert!(record.caller.starts_with("104"), "{record:?}");
+}
+
+#[test]
+fn early_media_reaches_the_caller_through_the_pbx() {
+    let pbx = Pbx::demo();
+    let uas = registered_uas(&pbx, "109", "uas_early_media", |s| s.pause_ms(300));
+    let uac = caller(&pbx, "uac_early_media", "101", "109").run();
+    let uas = uas.wait_after(&uac);
+    uac.assert_success();
+    uas.assert_success();
+    let early = rtp::parse_addr(&uac.expect_log("EARLY_SDP"));
+    let answer = rtp::parse_addr(&uac.expect_log("SDP_ANSWER"));
+    let (low, high) = pbx.rtp_ports;
+    assert!(
+        (low..=high).contains(&early.port()),
+        "the 183's SDP names a PBX port, not the phone's: {early}"
+    );
+    assert_eq!(early, answer, "the 200 confirms the early media address");
 }
