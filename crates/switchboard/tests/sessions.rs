@@ -1,6 +1,6 @@
 //! What happens to a call beyond the basics: early media (183 with SDP), hold and unhold
-//! passed through, SIP over TCP, the
-//! RTP inactivity timeout ending a call whose media died, and SIGTERM letting a call finish.
+//! passed through, SIP over TCP, the RTP inactivity timeout ending a call whose media died,
+//! and SIGTERM letting a call finish.
 
 mod common;
 
