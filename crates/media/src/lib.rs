@@ -15,12 +15,16 @@
 //! 2. `rewrite(from, kind, sdp)` for every SDP body, in either direction, with the leg it
 //!    came from and whether it is an offer or an answer; send the result to the other leg;
 //! 3. end the call when `inactive()` resolves; drop the bridge when the call ends.
+//!
+//! A leg the PBX answers itself (an IVR, a queue's hold music, voicemail) is a
+//! [`MediaEndpoint`] instead, from [`Media::open_endpoint`]: see the [`endpoint`] module.
 
 mod activity;
 pub mod audio;
 mod bridge;
 mod config;
 pub mod dtmf;
+pub mod endpoint;
 mod error;
 mod latch;
 mod media;
@@ -34,6 +38,7 @@ pub mod tones;
 
 pub use bridge::{Bridge, Leg, SdpKind};
 pub use config::MediaConfig;
+pub use endpoint::{EndpointEvent, MediaEndpoint, PlayId};
 pub use error::{MediaError, SdpError};
 pub use media::Media;
 pub use stats::{BridgeStats, LegStats};

@@ -42,8 +42,18 @@ impl Media {
         ))
     }
 
-    /// Ports held by open bridges (four per call): a gauge for monitoring, and for tests
-    /// that ports come back when bridges are dropped.
+    /// The configuration, for the endpoint module's `open_endpoint`.
+    pub(crate) fn config(&self) -> &MediaConfig {
+        &self.inner.config
+    }
+
+    /// The port pool, for the endpoint module's `open_endpoint`.
+    pub(crate) fn pool(&self) -> &Arc<PortPool> {
+        &self.inner.pool
+    }
+
+    /// Ports held by open bridges (four per call) and endpoints (two each): a gauge for
+    /// monitoring, and for tests that ports come back when bridges and endpoints are dropped.
     pub fn ports_in_use(&self) -> usize {
         self.inner.pool.ports_in_use()
     }

@@ -11,3 +11,14 @@ pub trait Encoder: Send + Sync {
     /// Appends the payload for `pcm` to `out`.
     fn encode(&self, pcm: &[i16], out: &mut Vec<u8>);
 }
+
+/// G.711 as the audio module implements it, at its static payload type (0 or 8).
+impl Encoder for crate::audio::Codec {
+    fn payload_type(&self) -> u8 {
+        crate::audio::Codec::payload_type(*self)
+    }
+
+    fn encode(&self, pcm: &[i16], out: &mut Vec<u8>) {
+        crate::audio::Codec::encode(*self, pcm, out);
+    }
+}

@@ -26,7 +26,8 @@ mod render;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use parse::Direction;
+pub(crate) use audio::select;
+pub(crate) use parse::{parse, rtpmap, static_codec, Codec, Direction, MediaSection};
 
 use crate::SdpError;
 use std::net::{IpAddr, SocketAddr};
