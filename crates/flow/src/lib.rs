@@ -8,6 +8,11 @@
 //!   (day, lunch, night, holiday) a scenario is in, which greeting fits the hour, and when
 //!   the mode next changes.
 //!
+//! - [`scenario`]: the call-flow graph (schedule branches, prompts, menus, dials, queue
+//!   and responsible-manager hooks, voicemail) and the engine that walks one call through
+//!   it, with a routing trace of every decision.
+//!
 //! [`Mode`]: schedule::Mode
 
+pub mod scenario;
 pub mod schedule;
