@@ -26,6 +26,19 @@ mod tests {
     use crate::model::{Numbering, Pbx};
 
     #[test]
+    fn the_demo_call_flows_are_the_flow_crates_demo() {
+        let config = demo();
+        assert_eq!(
+            config.schedules.get("main"),
+            Some(&sb_flow::schedule::demo_schedule_config())
+        );
+        assert_eq!(
+            config.scenarios.get("main"),
+            Some(&sb_flow::scenario::demo_main_scenario())
+        );
+    }
+
+    #[test]
     fn the_demo_validates() {
         if let Err(errors) = parse(DEMO_TOML) {
             panic!("demo.toml has errors:\n{errors}");

@@ -4,7 +4,10 @@
 //! unknown keys (`deny_unknown_fields`, so a typo is an error, not a silently ignored line);
 //! whether the values make sense together is checked by [`Config::validate`].
 
+use sb_flow::scenario::ScenarioConfig;
+use sb_flow::schedule::ScheduleConfig;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 /// The whole configuration file.
@@ -32,6 +35,12 @@ pub struct Config {
     /// `[[queue]]`: call queues and their members.
     #[serde(default, rename = "queue")]
     pub queues: Vec<Queue>,
+    /// Working hours, lunch and holidays by name (`[schedule.main]`), read by scenarios.
+    #[serde(default, rename = "schedule")]
+    pub schedules: BTreeMap<String, ScheduleConfig>,
+    /// Call flows by name (`[scenario.main]`), reached from DIDs (`scenario:main`).
+    #[serde(default, rename = "scenario")]
+    pub scenarios: BTreeMap<String, ScenarioConfig>,
 }
 
 /// Switch-wide timers and limits.

@@ -8,7 +8,8 @@
 use crate::error::{ConfigError, ConfigErrors};
 use crate::model::{Config, Did, Extension, Numbering, Pbx, Queue, Trunk};
 use crate::target::DidTarget;
-use std::collections::{HashMap, HashSet};
+use sb_flow::scenario::Flows;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::SocketAddr;
 
 /// Internal numbers are this many digits: long enough for a few hundred people, short
@@ -36,6 +37,7 @@ impl Config {
         check_trunks(&self.trunks, &mut found);
         check_dids(self, &mut found);
         check_queues(self, &mut dial_plan, &mut found);
+        check_call_flows(self, &mut found);
         match ConfigErrors::from_vec(found.0) {
             Some(errors) => Err(errors),
             None => Ok(()),
@@ -277,8 +279,39 @@ fn check_did_target(config: &Config, did: &Did, path: &str, found: &mut Found) {
                 found.add(path, format!("unknown queue {name:?}"));
             }
         }
-        // Scenarios are defined by the call-flow part, not in this file yet.
-        Ok(DidTarget::Scenario(_)) => {}
+        Ok(DidTarget::Scenario(name)) => {
+            if !config.scenarios.contains_key(name) {
+                found.add(path, format!("unknown scenario {name:?}"));
+            }
+        }
+    }
+}
+
+/// Schedules and scenarios are checked by the call-flow engine itself, which reports its
+/// errors at their key paths (`schedule.main.mon[1]`, `scenario.main.steps.menu.digits.12`).
+fn check_call_flows(config: &Config, found: &mut Found) {
+    let mut schedules = BTreeMap::new();
+    for (name, schedule) in &config.schedules {
+        match schedule.compile(name) {
+            Ok(compiled) => {
+                schedules.insert(name.clone(), compiled);
+            }
+            Err(errors) => {
+                for error in errors {
+                    found.add(error.path, error.message);
+                }
+            }
+        }
+    }
+    if schedules.len() != config.schedules.len() {
+        // A scenario naming a broken schedule would only repeat its errors.
+        return;
+    }
+    let extensions: BTreeSet<String> = config.extensions.iter().map(|e| e.number.clone()).collect();
+    if let Err(errors) = Flows::new(config.scenarios.clone(), schedules, extensions) {
+        for error in errors.errors() {
+            found.add(error.path.clone(), error.message.clone());
+        }
     }
 }
 

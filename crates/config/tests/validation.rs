@@ -227,7 +227,44 @@ fn did_target_scenario_must_be_named() {
         |c| c.dids[0].target = "scenario:".into(),
         r#"did[0].target: "scenario:" names no scenario"#,
     );
-    assert_valid(|c| c.dids[0].target = "scenario:night".into());
+    assert_error(
+        |c| c.dids[0].target = "scenario:night".into(),
+        r#"did[0].target: unknown scenario "night""#,
+    );
+    assert_valid(|c| c.dids[1].target = "scenario:main".into());
+}
+
+// Schedules and scenarios: the flow engine's own checks, at their key paths.
+
+#[test]
+fn a_broken_schedule_is_reported_at_its_path() {
+    assert_error(
+        |c| {
+            if let Some(main) = c.schedules.get_mut("main") {
+                main.mon = vec!["14:00-13:00".into()];
+            }
+        },
+        r#"schedule.main.mon[0]: "14:00-13:00" ends before it starts"#,
+    );
+}
+
+#[test]
+fn a_scenario_dialling_an_unknown_extension_is_reported_at_its_path() {
+    let mut config = demo();
+    let main = config.scenarios.get_mut("main").expect("the demo has main");
+    let text = toml::to_string(&main.steps["operator"])
+        .expect("a step serialises")
+        .replace("\"101\"", "\"199\"");
+    main.steps.insert(
+        "operator".into(),
+        toml::from_str(&text).expect("a step parses"),
+    );
+    let found = errors(&config);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].starts_with("scenario.main.steps.operator.extension:") && found[0].contains("199"),
+        "{found:?}"
+    );
 }
 
 // Queues.

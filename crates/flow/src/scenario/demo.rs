@@ -35,7 +35,7 @@ on = { not_found = "menu" }   # any other outcome: the default, Anna
 
 [steps.menu]
 kind = "menu"
-prompts = ["main-menu"]
+prompts = ["menu-default"]
 digits = { 1 = "sales", 2 = "support", 0 = "operator" }
 timeout = 5
 retries = 1
@@ -112,7 +112,7 @@ pub fn demo_main_scenario() -> ScenarioConfig {
         (
             "menu",
             StepConfig::Menu(MenuStep {
-                prompts: vec![text("main-menu")],
+                prompts: vec![text("menu-default")],
                 digits: BTreeMap::from([
                     (text("1"), text("sales")),
                     (text("2"), text("support")),

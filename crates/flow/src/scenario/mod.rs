@@ -47,7 +47,7 @@
 //!
 //!     [scenario.main.steps.menu]
 //!     kind = "menu"
-//!     prompts = ["main-menu"]
+//!     prompts = ["menu-default"]
 //!     digits = { 1 = "sales", 0 = "operator" }
 //!     timeout = 5               # seconds after the prompt
 //!     retries = 2               # replays before the fallback

@@ -54,11 +54,12 @@ impl fmt::Display for Language {
 }
 
 /// Prompts played whole, named by scenarios, queues and voicemail.
-const ANNOUNCEMENTS: [&str; 9] = [
+const ANNOUNCEMENTS: [&str; 10] = [
     "greeting-morning",
     "greeting-day",
     "greeting-evening",
     "menu-default",
+    "invalid-choice",
     "lunch",
     "night",
     "queue-all-busy",

@@ -160,7 +160,7 @@ fn the_trace_of_a_whole_call() {
             "10:05:00 [greeting] play greeting-morning",
             "10:05:00 [manager] responsible manager lookup",
             "10:05:00 [manager] responsible: not found → menu",
-            "10:05:00 [menu] menu main-menu",
+            "10:05:00 [menu] menu menu-default",
             "10:05:13 [menu] menu: timeout (1 of 1)",
             "10:05:15 [menu] menu: digit 2 → support",
             "10:05:15 [support] queue support",

@@ -106,7 +106,7 @@ fn invalid_input_replays_the_menu_then_goes_to_the_fallback() {
         call.on_event(Event::Digit('5'), now),
         [
             Action::StopPlay { id: 2 },
-            play(&["invalid-choice", "main-menu"], 3)
+            play(&["invalid-choice", "menu-default"], 3)
         ]
     );
     // `10` is a partial extension number: invalid when the inter-digit wait runs out.
@@ -133,7 +133,7 @@ fn no_input_replays_the_menu_then_goes_to_the_fallback() {
     call.on_event(Event::PlayFinished(2), now + secs(6));
     assert_eq!(
         call.on_event(Event::TimerFired, now + secs(11)),
-        [play(&["main-menu"], 3)]
+        [play(&["menu-default"], 3)]
     );
     assert_eq!(
         call.on_event(Event::PlayFinished(3), now + secs(17)),

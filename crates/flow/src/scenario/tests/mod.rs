@@ -64,7 +64,7 @@ fn at_the_menu(now: DateTime<Utc>) -> CallFlow {
     );
     assert_eq!(
         call.on_event(Event::HookOutcome(Outcome::NotFound), now),
-        [play(&["main-menu"], 2)]
+        [play(&["menu-default"], 2)]
     );
     assert_eq!(call.step(), "menu");
     call
