@@ -309,8 +309,8 @@ fn check_call_flows(config: &Config, found: &mut Found) {
     }
     let extensions: BTreeSet<String> = config.extensions.iter().map(|e| e.number.clone()).collect();
     if let Err(errors) = Flows::new(config.scenarios.clone(), schedules, extensions) {
-        for error in errors.errors() {
-            found.add(error.path.clone(), error.message.clone());
+        for error in errors {
+            found.add(error.path, error.message);
         }
     }
 }

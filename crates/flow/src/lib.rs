@@ -14,5 +14,6 @@
 //!
 //! [`Mode`]: schedule::Mode
 
+pub mod error;
 pub mod scenario;
 pub mod schedule;

@@ -6,7 +6,7 @@
 //!   `[scenario.NAME]`, one table per step under `[scenario.NAME.steps.STEP]` with
 //!   `kind = "..."` choosing what it does.
 //! - [`Flows::new`]: checks all scenarios against the schedules and the extension
-//!   numbers, every mistake reported at once with its key path ([`ScenarioErrors`]).
+//!   numbers, every mistake reported at once with its key path ([`PathErrors`]).
 //! - [`CallFlow`]: one call's walk, pure: [`CallFlow::start`] and
 //!   [`CallFlow::on_event`] take `now` and return [`Action`]s; [`CallFlow::trace`] tells
 //!   why the call went where it went.
@@ -119,4 +119,4 @@ pub use config::{
 };
 pub use demo::{demo_extensions, demo_flows, demo_main_scenario, DEMO_MAIN_TOML};
 pub use engine::{Action, CallFlow, Event, TraceEntry, INTER_DIGIT_TIMEOUT};
-pub use validate::{Flows, ScenarioError, ScenarioErrors};
+pub use validate::Flows;

@@ -1,49 +1,10 @@
 //! Checking scenarios before any call runs through them, every mistake with its key path.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 
 use super::config::{Outcome, ScenarioConfig, StepConfig};
+use crate::error::{PathError, PathErrors};
 use crate::schedule::{Override, Schedule};
-
-/// One mistake in a scenario, like
-/// `scenario.main.steps.menu.digits.12: "12" is not one DTMF key`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{path}: {message}")]
-pub struct ScenarioError {
-    /// The key path as written in the file.
-    pub path: String,
-    /// What is wrong, quoting the offending value.
-    pub message: String,
-}
-
-/// Every mistake found in a set of scenarios, ordered by scenario and step; never empty.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}", Lines(&self.errors))]
-pub struct ScenarioErrors {
-    errors: Vec<ScenarioError>,
-}
-
-impl ScenarioErrors {
-    /// The mistakes, for callers that merge them into a larger report.
-    pub fn errors(&self) -> &[ScenarioError] {
-        &self.errors
-    }
-}
-
-struct Lines<'a>(&'a [ScenarioError]);
-
-impl fmt::Display for Lines<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, error) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str("\n")?;
-            }
-            write!(f, "{error}")?;
-        }
-        Ok(())
-    }
-}
 
 /// Everything a call flow consults: the checked scenarios, the compiled schedules with
 /// their manual overrides, and the extension numbers that exist.
@@ -67,7 +28,7 @@ impl Flows {
         scenarios: BTreeMap<String, ScenarioConfig>,
         schedules: BTreeMap<String, Schedule>,
         extensions: BTreeSet<String>,
-    ) -> Result<Flows, ScenarioErrors> {
+    ) -> Result<Flows, PathErrors> {
         let flows = Flows {
             scenarios,
             schedules,
@@ -79,10 +40,9 @@ impl Flows {
             flows.check_scenario(name, scenario, &mut errors);
         }
         flows.check_loops(&mut errors);
-        if errors.is_empty() {
-            Ok(flows)
-        } else {
-            Err(ScenarioErrors { errors })
+        match PathErrors::from_vec(errors) {
+            Some(errors) => Err(errors),
+            None => Ok(flows),
         }
     }
 
@@ -105,15 +65,9 @@ impl Flows {
         self.scenarios.get(name)
     }
 
-    fn check_scenario(
-        &self,
-        name: &str,
-        scenario: &ScenarioConfig,
-        errors: &mut Vec<ScenarioError>,
-    ) {
+    fn check_scenario(&self, name: &str, scenario: &ScenarioConfig, errors: &mut Vec<PathError>) {
         let root = format!("scenario.{name}");
-        let mut error =
-            |path: String, message: String| errors.push(ScenarioError { path, message });
+        let mut error = |path: String, message: String| errors.push(PathError { path, message });
         for (key, target) in [("entry", &scenario.entry), ("default", &scenario.default)] {
             if !scenario.steps.contains_key(target) {
                 error(format!("{root}.{key}"), format!("no step \"{target}\""));
@@ -237,7 +191,7 @@ impl Flows {
 
     /// Cycles among steps that move on at once (`schedule`, `set`, `goto`) would spin
     /// forever without the caller doing anything; each is reported once, at its first step.
-    fn check_loops(&self, errors: &mut Vec<ScenarioError>) {
+    fn check_loops(&self, errors: &mut Vec<PathError>) {
         type Node<'a> = (&'a str, &'a str);
         let mut edges: BTreeMap<Node, Vec<Node>> = BTreeMap::new();
         for (name, scenario) in &self.scenarios {
@@ -291,7 +245,7 @@ fn visit<'a>(
     path: &mut Vec<(&'a str, &'a str)>,
     done: &mut BTreeSet<(&'a str, &'a str)>,
     reported: &mut BTreeSet<BTreeSet<(&'a str, &'a str)>>,
-    errors: &mut Vec<ScenarioError>,
+    errors: &mut Vec<PathError>,
 ) {
     if let Some(at) = path.iter().position(|&n| n == node) {
         let cycle = &path[at..];
@@ -308,7 +262,7 @@ fn visit<'a>(
                     }
                 })
                 .collect();
-            errors.push(ScenarioError {
+            errors.push(PathError {
                 path: format!("scenario.{scenario}.steps.{step}"),
                 message: format!(
                     "steps {} loop without waiting for the caller",

@@ -4,8 +4,8 @@ use chrono_tz::Tz;
 
 use super::clock::{Clock, Span};
 use super::config::ScheduleConfig;
-use super::error::{ScheduleError, ScheduleErrors};
 use super::holiday::Holiday;
+use crate::error::{PathError, PathErrors};
 
 /// A validated schedule: every time parsed, every interval checked, the zone known.
 ///
@@ -32,7 +32,7 @@ impl Schedule {
 impl ScheduleConfig {
     /// Checks the whole schedule named `name` (the `NAME` of `[schedule.NAME]`, used in key
     /// paths) and returns every mistake at once, or the schedule ready to be asked.
-    pub fn compile(&self, name: &str) -> Result<Schedule, ScheduleErrors> {
+    pub fn compile(&self, name: &str) -> Result<Schedule, PathErrors> {
         let prefix = format!("schedule.{name}");
         let mut errors = Vec::new();
 
@@ -43,7 +43,7 @@ impl ScheduleConfig {
                     "unknown time zone \"{}\" (expected an IANA name like Europe/Moscow)",
                     self.time_zone
                 );
-                errors.push(ScheduleError::new(format!("{prefix}.time_zone"), message));
+                errors.push(PathError::new(format!("{prefix}.time_zone"), message));
                 None
             }
         };
@@ -55,14 +55,14 @@ impl ScheduleConfig {
         let lunch = self.lunch.as_ref().and_then(|text| {
             let path = format!("{prefix}.lunch");
             let lunch = Span::parse(text)
-                .map_err(|error| errors.push(ScheduleError::new(&path, error)))
+                .map_err(|error| errors.push(PathError::new(&path, error)))
                 .ok()?;
             // A lunch no working day reaches is a typo, not a wish: it would never apply.
             if !week.iter().flatten().any(|span| span.overlaps(lunch)) {
                 let message = format!(
                     "\"{text}\" is outside the working hours of every day, so lunch would never apply"
                 );
-                errors.push(ScheduleError::new(path, message));
+                errors.push(PathError::new(path, message));
             }
             Some(lunch)
         });
@@ -72,7 +72,7 @@ impl ScheduleConfig {
                 Holiday::parse(&holiday.date, holiday.name.clone())
                     .map_err(|error| {
                         let path = format!("{prefix}.holidays[{i}].date");
-                        errors.push(ScheduleError::new(path, error));
+                        errors.push(PathError::new(path, error));
                     })
                     .ok()
             })
@@ -92,11 +92,11 @@ impl ScheduleConfig {
                     "\"{}\" is before morning_ends \"{}\"",
                     greeting.evening_starts, greeting.morning_ends
                 );
-                errors.push(ScheduleError::new(evening_path, message));
+                errors.push(PathError::new(evening_path, message));
             }
         }
 
-        if let Some(errors) = ScheduleErrors::from_vec(errors) {
+        if let Some(errors) = PathErrors::from_vec(errors) {
             return Err(errors);
         }
         match (time_zone, morning_ends, evening_starts) {
@@ -116,19 +116,19 @@ impl ScheduleConfig {
 
 /// One weekday's intervals, sorted; malformed and overlapping ones are reported at
 /// `path[i]` and left out.
-fn day_spans(path: &str, intervals: &[String], errors: &mut Vec<ScheduleError>) -> Vec<Span> {
+fn day_spans(path: &str, intervals: &[String], errors: &mut Vec<PathError>) -> Vec<Span> {
     let mut spans: Vec<(Span, &str)> = Vec::new();
     for (i, text) in intervals.iter().enumerate() {
         let span = match Span::parse(text) {
             Ok(span) => span,
             Err(error) => {
-                errors.push(ScheduleError::new(format!("{path}[{i}]"), error));
+                errors.push(PathError::new(format!("{path}[{i}]"), error));
                 continue;
             }
         };
         if let Some((_, earlier)) = spans.iter().find(|(other, _)| other.overlaps(span)) {
             let message = format!("\"{text}\" overlaps \"{earlier}\"");
-            errors.push(ScheduleError::new(format!("{path}[{i}]"), message));
+            errors.push(PathError::new(format!("{path}[{i}]"), message));
             continue;
         }
         spans.push((span, text));
@@ -138,11 +138,11 @@ fn day_spans(path: &str, intervals: &[String], errors: &mut Vec<ScheduleError>) 
     spans
 }
 
-fn clock(path: &str, text: &str, errors: &mut Vec<ScheduleError>) -> Option<Clock> {
+fn clock(path: &str, text: &str, errors: &mut Vec<PathError>) -> Option<Clock> {
     let clock = Clock::parse(text);
     if clock.is_none() {
         let message = format!("\"{text}\" is not a time (expected HH:MM)");
-        errors.push(ScheduleError::new(path, message));
+        errors.push(PathError::new(path, message));
     }
     clock
 }

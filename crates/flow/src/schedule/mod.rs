@@ -2,7 +2,7 @@
 //!
 //! A [`ScheduleConfig`] is what the operator writes under `[schedule.NAME]`; it holds plain
 //! strings so that [`ScheduleConfig::compile`] can check them all and report every mistake
-//! with its key path at once ([`ScheduleErrors`]). The resulting [`Schedule`] answers, for
+//! with its key path at once ([`PathErrors`]). The resulting [`Schedule`] answers, for
 //! any `now: DateTime<Utc>` the caller passes in:
 //!
 //! - [`Schedule::mode_at`]: the [`Mode`] with a reason fit for the routing trace, such as
@@ -56,7 +56,6 @@ mod clock;
 mod compile;
 mod config;
 mod demo;
-mod error;
 mod greeting;
 mod holiday;
 mod mode;
@@ -65,6 +64,5 @@ mod next_change;
 pub use compile::Schedule;
 pub use config::{GreetingConfig, HolidayConfig, ScheduleConfig};
 pub use demo::{demo_schedule, demo_schedule_config};
-pub use error::{ScheduleError, ScheduleErrors};
 pub use greeting::Greeting;
 pub use mode::{Mode, ModeDecision, Override};

@@ -1,5 +1,6 @@
 //! The engine and the validation, with fixed instants (DEMO.md's office, Moscow, UTC+3).
 
+use crate::error::PathErrors;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -72,7 +73,7 @@ fn at_the_menu(now: DateTime<Utc>) -> CallFlow {
 
 /// Flows from the `[scenario.NAME]` tables of a TOML text, with the demo schedule `main`
 /// and extensions 101-109.
-fn flows_from(text: &str) -> Result<Flows, ScenarioErrors> {
+fn flows_from(text: &str) -> Result<Flows, PathErrors> {
     #[derive(serde::Deserialize)]
     struct File {
         scenario: BTreeMap<String, ScenarioConfig>,

@@ -1,53 +1,54 @@
-//! Validation errors, each naming the key path of the mistake.
+//! Validation errors of schedules and scenarios, each naming the key path of the mistake.
 //!
 //! An operator fixing a config wants every mistake at once, not one per attempt, and wants
-//! to find it in the file; so errors are collected into [`ScheduleErrors`], one line each,
-//! like `schedule.main.mon[1]: "14:00-13:00" ends before it starts`.
+//! to find it in the file; so errors are collected into [`PathErrors`], one line each,
+//! like `schedule.main.mon[1]: "14:00-13:00" ends before it starts` or
+//! `scenario.main.steps.menu.digits.12: "12" is not one DTMF key`.
 
 use std::fmt;
 
-/// One mistake in a schedule's configuration.
+/// One mistake in a schedule's or a scenario's configuration.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{path}: {message}")]
-pub struct ScheduleError {
+pub struct PathError {
     /// The key path as written in the file: `schedule.main.mon[1]`,
-    /// `schedule.main.holidays[2].date`.
+    /// `scenario.main.steps.menu.fallback`.
     pub path: String,
     /// What is wrong, quoting the offending value.
     pub message: String,
 }
 
-impl ScheduleError {
+impl PathError {
     pub(crate) fn new(path: impl Into<String>, message: impl ToString) -> Self {
-        ScheduleError {
+        PathError {
             path: path.into(),
             message: message.to_string(),
         }
     }
 }
 
-/// Every mistake found in one schedule, in the order of the config's fields; never empty.
+/// Every mistake found, in the order of the config's fields; never empty.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}", Lines(&self.errors))]
-pub struct ScheduleErrors {
-    errors: Vec<ScheduleError>,
+pub struct PathErrors {
+    errors: Vec<PathError>,
 }
 
-impl ScheduleErrors {
+impl PathErrors {
     /// `None` when there is nothing to report, so callers cannot build an empty error.
-    pub(crate) fn from_vec(errors: Vec<ScheduleError>) -> Option<Self> {
-        (!errors.is_empty()).then_some(ScheduleErrors { errors })
+    pub(crate) fn from_vec(errors: Vec<PathError>) -> Option<Self> {
+        (!errors.is_empty()).then_some(PathErrors { errors })
     }
 
     /// The mistakes, for callers that merge them into a larger report.
-    pub fn errors(&self) -> &[ScheduleError] {
+    pub fn errors(&self) -> &[PathError] {
         &self.errors
     }
 }
 
-impl IntoIterator for ScheduleErrors {
-    type Item = ScheduleError;
-    type IntoIter = std::vec::IntoIter<ScheduleError>;
+impl IntoIterator for PathErrors {
+    type Item = PathError;
+    type IntoIter = std::vec::IntoIter<PathError>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.errors.into_iter()
@@ -55,7 +56,7 @@ impl IntoIterator for ScheduleErrors {
 }
 
 /// Displays errors one per line.
-struct Lines<'a>(&'a [ScheduleError]);
+struct Lines<'a>(&'a [PathError]);
 
 impl fmt::Display for Lines<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -75,9 +76,9 @@ mod tests {
 
     #[test]
     fn displays_one_error_per_line() {
-        let errors = ScheduleErrors::from_vec(vec![
-            ScheduleError::new("schedule.main.time_zone", "unknown time zone \"Mars/Base\""),
-            ScheduleError::new("schedule.main.lunch", "\"x\" is not a time interval"),
+        let errors = PathErrors::from_vec(vec![
+            PathError::new("schedule.main.time_zone", "unknown time zone \"Mars/Base\""),
+            PathError::new("schedule.main.lunch", "\"x\" is not a time interval"),
         ])
         .unwrap();
         assert_eq!(
@@ -91,6 +92,6 @@ mod tests {
 
     #[test]
     fn nothing_to_report_is_not_an_error() {
-        assert_eq!(ScheduleErrors::from_vec(Vec::new()), None);
+        assert_eq!(PathErrors::from_vec(Vec::new()), None);
     }
 }
