@@ -5,9 +5,13 @@
 //! precision, in one fixed width so they sort as text. The disposition and hangup side use the
 //! store's spellings (`ANSWERED`, `NO ANSWER`, `callee`). Both durations are included, so a
 //! client never redoes the arithmetic (and never disagrees with `switchboard calls`).
+//!
+//! One call (`/api/calls/{id}`) carries its routing trace, `"trace": [{"at", "step", "text"}]`,
+//! empty for a direct call; the list (`/api/calls`) leaves the field out, since the store does
+//! not read traces for lists: an empty list there would claim every call was direct.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use sb_store::{CallParty, CallRecord};
+use sb_store::{CallParty, CallRecord, TraceLine};
 use serde::Serialize;
 
 /// The JSON form of a [`CallRecord`].
@@ -26,6 +30,17 @@ pub(crate) struct CallView<'a> {
     hangup_by: &'static str,
     sip_cause: u16,
     reason: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trace: Option<Vec<TraceView<'a>>>,
+}
+
+/// The JSON form of a [`TraceLine`]: `at` in the same format as the call's times, `step`
+/// empty before the first step of the scenario.
+#[derive(Debug, Serialize)]
+pub(crate) struct TraceView<'a> {
+    at: String,
+    step: &'a str,
+    text: &'a str,
 }
 
 #[derive(Debug, Serialize)]
@@ -36,6 +51,15 @@ struct PartyView<'a> {
 }
 
 impl<'a> CallView<'a> {
+    /// The call with its trace, for the one-call endpoint.
+    pub(crate) fn with_trace(record: &'a CallRecord) -> CallView<'a> {
+        CallView {
+            trace: Some(TraceView::list(&record.trace)),
+            ..CallView::new(record)
+        }
+    }
+
+    /// The call without a `trace` field, for lists.
     pub(crate) fn new(record: &'a CallRecord) -> CallView<'a> {
         CallView {
             id: &record.id,
@@ -51,7 +75,21 @@ impl<'a> CallView<'a> {
             hangup_by: record.hangup_by.as_str(),
             sip_cause: record.sip_cause,
             reason: &record.reason,
+            trace: None,
         }
+    }
+}
+
+impl<'a> TraceView<'a> {
+    pub(crate) fn list(trace: &'a [TraceLine]) -> Vec<TraceView<'a>> {
+        trace
+            .iter()
+            .map(|line| TraceView {
+                at: time(line.at),
+                step: &line.step,
+                text: &line.text,
+            })
+            .collect()
     }
 }
 

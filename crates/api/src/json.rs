@@ -33,6 +33,22 @@ impl JsonError {
         JsonError { status, message }
     }
 
+    /// The request may not do this from where it came.
+    pub(crate) fn forbidden(message: impl Into<String>) -> JsonError {
+        JsonError {
+            status: StatusCode::FORBIDDEN,
+            message: message.into(),
+        }
+    }
+
+    /// The request was understood but cannot be carried out (a configuration refused).
+    pub(crate) fn unprocessable(message: impl Into<String>) -> JsonError {
+        JsonError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message: message.into(),
+        }
+    }
+
     /// The request named something that does not exist.
     pub(crate) fn not_found(message: impl Into<String>) -> JsonError {
         JsonError {

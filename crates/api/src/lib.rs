@@ -10,20 +10,27 @@
 //! | --- | --- |
 //! | `GET /healthz` | `200 ok` while the process serves HTTP: for load balancers and monitors |
 //! | `GET /api/calls?limit=N` | the `N` (default 50, at most 1000) most recent calls, newest first |
-//! | `GET /api/calls/{id}` | one call by Switchboard's id |
+//! | `GET /api/calls/{id}` | one call by Switchboard's id, with its routing trace |
+//! | `GET /api/calls/{id}/trace` | the routing trace alone, `{"trace": [{"at", "step", "text"}]}` |
 //! | `GET /api/registrations` | the phones registered now |
 //! | `GET /metrics` | Prometheus gauges |
+//! | `POST /api/reload` | load the configuration file again (loopback only) |
+//! | `GET /api/schedules` | each schedule's mode now and its manual override |
+//! | `PUT /api/schedules/{name}/override` | `{"mode": "night", "hours": 4}`: force a mode (loopback only) |
+//! | `DELETE /api/schedules/{name}/override` | back to the hours (loopback only) |
 //!
 //! Every `/api` error is JSON, `{"error": "..."}`, with a message meant for the person
 //! calling the API; causes inside the server are logged, not sent.
 
 mod call_view;
+mod control;
 mod error;
 mod json;
 mod live;
 mod routes;
 mod server;
 
+pub use control::{Control, ControlError, OverrideRequest, OverrideView, ScheduleView};
 pub use error::ApiError;
 pub use live::{LiveSnapshot, LiveView, RegistrationView};
 pub use routes::{router, ApiState};

@@ -20,7 +20,8 @@ pub async fn serve(
 ) -> Result<(), ApiError> {
     let addr = listener.local_addr().map_err(ApiError::ListenerAddress)?;
     tracing::info!(%addr, "HTTP API listening");
-    axum::serve(listener, router(state))
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|source| ApiError::Serve { addr, source })?;

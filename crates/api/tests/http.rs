@@ -8,8 +8,11 @@ use axum::body::{to_bytes, Body};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, Request, StatusCode};
 use chrono::{DateTime, Utc};
-use sb_api::{router, serve, ApiState, LiveSnapshot, LiveView, RegistrationView};
-use sb_store::{CallParty, CallRecord, Disposition, HangupBy, Store};
+use sb_api::{
+    router, serve, ApiState, Control, ControlError, LiveSnapshot, LiveView, OverrideRequest,
+    RegistrationView, ScheduleView,
+};
+use sb_store::{CallParty, CallRecord, Disposition, HangupBy, Store, TraceLine};
 use serde_json::{json, Value};
 use sqlx::Connection;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -21,6 +24,64 @@ struct FixedView(LiveSnapshot);
 impl LiveView for FixedView {
     fn snapshot(&self) -> LiveSnapshot {
         self.0.clone()
+    }
+}
+
+/// Controls that keep one schedule, `main`, and note what they were asked; reload is
+/// refused the way a broken file is.
+#[derive(Default)]
+struct NotedControl {
+    asked: std::sync::Mutex<Vec<String>>,
+}
+
+impl NotedControl {
+    fn main(mode: &str) -> ScheduleView {
+        ScheduleView {
+            name: "main".into(),
+            mode: mode.into(),
+            reason: format!("schedule: {mode} (10:00 Europe/Moscow, Mon)"),
+            manual: None,
+        }
+    }
+
+    fn note(&self, what: String) {
+        self.asked.lock().expect("not poisoned").push(what);
+    }
+}
+
+impl Control for NotedControl {
+    fn reload(&self) -> Result<(), ControlError> {
+        self.note("reload".into());
+        Err(ControlError::Refused(
+            "scenario.main.entry: unknown step".into(),
+        ))
+    }
+
+    fn schedules(&self) -> Vec<ScheduleView> {
+        vec![NotedControl::main("day")]
+    }
+
+    fn set_override(
+        &self,
+        schedule: &str,
+        request: OverrideRequest,
+    ) -> Result<ScheduleView, ControlError> {
+        self.note(format!(
+            "set {schedule} {} {:?}",
+            request.mode, request.hours
+        ));
+        match (schedule, request.mode.as_str()) {
+            ("main", "day" | "night" | "lunch" | "holiday") => {
+                Ok(NotedControl::main(&request.mode))
+            }
+            ("main", other) => Err(ControlError::Invalid(format!("unknown mode {other:?}"))),
+            (other, _) => Err(ControlError::UnknownSchedule(other.into())),
+        }
+    }
+
+    fn clear_override(&self, schedule: &str) -> Result<ScheduleView, ControlError> {
+        self.note(format!("clear {schedule}"));
+        Ok(NotedControl::main("day"))
     }
 }
 
@@ -36,6 +97,7 @@ fn state(store: Store, snapshot: LiveSnapshot) -> ApiState {
     ApiState {
         store,
         live: Arc::new(FixedView(snapshot)),
+        control: Arc::new(NotedControl::default()),
     }
 }
 
@@ -67,6 +129,7 @@ fn answered(id: &str, start_secs: i64) -> CallRecord {
         hangup_by: HangupBy::Callee,
         sip_cause: 200,
         reason: "bye from callee".to_owned(),
+        trace: Vec::new(),
     }
 }
 
@@ -84,8 +147,48 @@ fn missed(id: &str, start_secs: i64) -> CallRecord {
         hangup_by: HangupBy::Caller,
         sip_cause: 487,
         reason: "caller cancelled".to_owned(),
+        trace: Vec::new(),
         ..answered(id, start_secs)
     }
+}
+
+/// A caller from outside went through the scenario: the schedule, a menu, a dial that was not
+/// answered, at millisecond times.
+fn routed(id: &str, start_secs: i64) -> CallRecord {
+    let line = |secs: i64, millis: u32, step: &str, text: &str| TraceLine {
+        at: at(start_secs + secs, millis),
+        step: step.to_owned(),
+        text: text.to_owned(),
+    };
+    CallRecord {
+        trace: vec![
+            line(
+                0,
+                4,
+                "",
+                "schedule: lunch (13:05 Europe/Moscow, Mon) → lunch",
+            ),
+            line(2, 480, "lunch", "menu: digit 2 → support"),
+            line(17, 512, "support", "dial 104: no answer after 15 s"),
+        ],
+        ..missed(id, start_secs)
+    }
+}
+
+fn routed_trace_json() -> Value {
+    json!([
+        {
+            "at": "2026-11-23T10:00:00.004Z",
+            "step": "",
+            "text": "schedule: lunch (13:05 Europe/Moscow, Mon) → lunch",
+        },
+        {"at": "2026-11-23T10:00:02.480Z", "step": "lunch", "text": "menu: digit 2 → support"},
+        {
+            "at": "2026-11-23T10:00:17.512Z",
+            "step": "support",
+            "text": "dial 104: no answer after 15 s",
+        },
+    ])
 }
 
 async fn store_with(records: &[CallRecord]) -> Store {
@@ -241,11 +344,62 @@ async fn a_query_string_that_does_not_parse_gets_a_json_error() {
 }
 
 #[tokio::test]
-async fn one_call_by_id() {
+async fn one_call_by_id_with_an_empty_trace_when_direct() {
     let store = store_with(&[answered("kept", 0), missed("other", 60)]).await;
     let reply = get(state(store, quiet()), "/api/calls/kept").await;
     assert_eq!(reply.status, StatusCode::OK);
-    assert_eq!(reply.json(), answered_json("kept"));
+    let mut expected = answered_json("kept");
+    expected["trace"] = json!([]);
+    assert_eq!(reply.json(), expected);
+}
+
+#[tokio::test]
+async fn one_call_carries_its_trace_in_order_to_the_millisecond() {
+    let store = store_with(&[routed("routed", 0), answered("direct", 60)]).await;
+    let state = state(store, quiet());
+    let reply = get(state.clone(), "/api/calls/routed").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let expected = json!({
+        "id": "routed",
+        "sip_call_id": "routed@192.0.2.10",
+        "caller": {"number": "+79161234567", "name": null, "endpoint": "trunk:carrier"},
+        "callee": {"number": "700", "name": "sales", "endpoint": null},
+        "started_at": "2026-11-23T10:00:00.000Z",
+        "answered_at": null,
+        "ended_at": "2026-11-23T10:00:32.000Z",
+        "duration_secs": 32,
+        "billable_secs": 0,
+        "disposition": "NO ANSWER",
+        "hangup_by": "caller",
+        "sip_cause": 487,
+        "reason": "caller cancelled",
+        "trace": routed_trace_json(),
+    });
+    assert_eq!(reply.json(), expected);
+
+    // Lists leave traces out rather than show them empty.
+    let reply = get(state, "/api/calls").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    for call in reply.json()["calls"].as_array().expect("a list of calls") {
+        assert_eq!(call.get("trace"), None, "{call}");
+    }
+}
+
+#[tokio::test]
+async fn the_trace_alone() {
+    let store = store_with(&[routed("routed", 0), answered("direct", 60)]).await;
+    let state = state(store, quiet());
+    let reply = get(state.clone(), "/api/calls/routed/trace").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json(), json!({"trace": routed_trace_json()}));
+
+    let reply = get(state.clone(), "/api/calls/direct/trace").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json(), json!({"trace": []}));
+
+    let reply = get(state, "/api/calls/nope/trace").await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(reply.json(), json!({"error": "no call with id \"nope\""}));
 }
 
 #[tokio::test]
@@ -281,7 +435,11 @@ async fn a_store_failure_is_a_500_with_a_short_message() {
     db.close().await.expect("close");
 
     let state = state(store, quiet());
-    for uri in ["/api/calls", "/api/calls/damaged"] {
+    for uri in [
+        "/api/calls",
+        "/api/calls/damaged",
+        "/api/calls/damaged/trace",
+    ] {
         let reply = get(state.clone(), uri).await;
         assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR, "{uri}");
         assert_eq!(reply.json(), json!({"error": "cannot read call records"}));
@@ -406,4 +564,130 @@ async fn serve_answers_on_a_socket_and_returns_on_shutdown() {
         .expect("serve returns within 10 s of shutdown")
         .expect("serve task");
     assert!(result.is_ok(), "{result:?}");
+}
+
+/// Sends `method uri` with a JSON `body`, as if from `peer` (`None`: no peer known).
+async fn send(
+    state: ApiState,
+    method: &str,
+    uri: &str,
+    body: Option<Value>,
+    peer: Option<&str>,
+) -> (StatusCode, Value) {
+    let mut request = Request::builder().method(method).uri(uri);
+    if body.is_some() {
+        request = request.header(CONTENT_TYPE, "application/json");
+    }
+    let mut request = request
+        .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
+        .expect("request");
+    if let Some(peer) = peer {
+        let addr: std::net::SocketAddr = peer.parse().expect("peer address");
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(addr));
+    }
+    let response = router(state).oneshot(request).await.expect("infallible");
+    let status = response.status();
+    let body = to_bytes(response.into_body(), 1 << 20).await.expect("body");
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+async fn control_state() -> (ApiState, Arc<NotedControl>) {
+    let control = Arc::new(NotedControl::default());
+    let mut state = state(store_with(&[]).await, quiet());
+    state.control = control.clone();
+    (state, control)
+}
+
+#[tokio::test]
+async fn schedules_are_listed_with_their_mode_and_reason() {
+    let (state, _) = control_state().await;
+    let (status, body) = send(state, "GET", "/api/schedules", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body,
+        json!({"schedules": [{"name": "main", "mode": "day",
+            "reason": "schedule: day (10:00 Europe/Moscow, Mon)", "override": null}]})
+    );
+}
+
+#[tokio::test]
+async fn an_override_from_this_machine_is_passed_on() {
+    let (state, control) = control_state().await;
+    let body = json!({"mode": "night", "hours": 3});
+    let (status, reply) = send(
+        state.clone(),
+        "PUT",
+        "/api/schedules/main/override",
+        Some(body),
+        Some("127.0.0.1:50000"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{reply}");
+    assert_eq!(reply["mode"], "night");
+    let (status, _) = send(
+        state,
+        "DELETE",
+        "/api/schedules/main/override",
+        None,
+        Some("[::1]:50000"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let asked = control.asked.lock().expect("not poisoned").clone();
+    assert_eq!(asked, ["set main night Some(3)", "clear main"]);
+}
+
+#[tokio::test]
+async fn controls_refuse_other_machines_and_unknown_peers() {
+    let (state, control) = control_state().await;
+    for peer in [Some("192.0.2.7:40000"), None] {
+        let body = json!({"mode": "night"});
+        let (status, reply) = send(
+            state.clone(),
+            "PUT",
+            "/api/schedules/main/override",
+            Some(body),
+            peer,
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert!(reply["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("loopback"));
+        let (status, _) = send(state.clone(), "POST", "/api/reload", None, peer).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    }
+    assert!(control.asked.lock().expect("not poisoned").is_empty());
+}
+
+#[tokio::test]
+async fn control_errors_are_json_with_fitting_statuses() {
+    let (state, _) = control_state().await;
+    let local = Some("127.0.0.1:50000");
+    let (status, reply) = send(
+        state.clone(),
+        "PUT",
+        "/api/schedules/annex/override",
+        Some(json!({"mode": "night"})),
+        local,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(reply["error"], "no schedule \"annex\"");
+    let (status, reply) = send(
+        state.clone(),
+        "PUT",
+        "/api/schedules/main/override",
+        Some(json!({"mode": "siesta"})),
+        local,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(reply["error"], "unknown mode \"siesta\"");
+    let (status, reply) = send(state, "POST", "/api/reload", None, local).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(reply["error"], "scenario.main.entry: unknown step");
 }

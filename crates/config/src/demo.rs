@@ -104,4 +104,40 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn the_demo_has_the_internal_number_and_override_codes() {
+        use crate::model::{FeatureAction, OverrideMode};
+        let config = demo();
+        let internals: Vec<_> = config
+            .internals
+            .iter()
+            .map(|i| (i.number.as_str(), i.target.as_str()))
+            .collect();
+        assert_eq!(internals, [("800", "scenario:main")]);
+        let codes: Vec<_> = config
+            .feature_codes
+            .iter()
+            .map(|f| {
+                (
+                    f.code.as_str(),
+                    f.mode,
+                    f.schedule.as_str(),
+                    f.allowed.join(","),
+                )
+            })
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                ("*51", OverrideMode::Night, "main", "101,102".to_string()),
+                ("*52", OverrideMode::Day, "main", "101,102".to_string()),
+                ("*50", OverrideMode::Auto, "main", "101,102".to_string()),
+            ]
+        );
+        for code in &config.feature_codes {
+            assert_eq!(code.action, FeatureAction::ScheduleOverride);
+            assert_eq!(code.hours, None);
+        }
+    }
 }

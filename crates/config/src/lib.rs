@@ -6,12 +6,14 @@
 //! in [`ConfigErrors`], one line each, like `did[0].trunk: unknown trunk "carier"`. With no
 //! file, Switchboard runs the demo office, [`demo`], whose commented text [`DEMO_TOML`] is
 //! also the template for a user's own file. A validated [`Config`] answers the SIP layer's
-//! questions: [`Config::extension`], [`Config::trunk_for_source`], [`Config::did`].
+//! questions: [`Config::extension`], [`Config::trunk_for_source`], [`Config::did`],
+//! [`Config::internal`], [`Config::feature_code`].
 
 mod demo;
 mod error;
 mod locate;
 mod lookup;
+mod media;
 mod model;
 mod parse;
 mod target;
@@ -19,6 +21,10 @@ mod validate;
 
 pub use demo::{demo, DEMO_TOML};
 pub use error::{ConfigError, ConfigErrors};
-pub use model::{Config, Did, Extension, Numbering, Pbx, Queue, Trunk};
+pub use media::{Language, Media, TonePlan};
+pub use model::{
+    Config, Did, Extension, FeatureAction, FeatureCode, Internal, Numbering, OverrideMode, Pbx,
+    Queue, Trunk,
+};
 pub use parse::{load_file, parse};
 pub use target::{DidTarget, TargetError};

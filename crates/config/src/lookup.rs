@@ -3,7 +3,7 @@
 //! Searches are linear: a small office's configuration holds tens of entries, and an index
 //! would have to be kept in step with the public lists.
 
-use crate::model::{Config, Did, Extension, Queue, Trunk};
+use crate::model::{Config, Did, Extension, FeatureCode, Internal, Queue, Trunk};
 use std::net::SocketAddr;
 
 impl Config {
@@ -40,6 +40,17 @@ impl Config {
     /// The queue with this name (a DID's `queue:NAME` target).
     pub fn queue(&self, name: &str) -> Option<&Queue> {
         self.queues.iter().find(|q| q.name == name)
+    }
+
+    /// The internal number dialled as `number` (`800`), which leads to a scenario, a
+    /// queue or an extension.
+    pub fn internal(&self, number: &str) -> Option<&Internal> {
+        self.internals.iter().find(|i| i.number == number)
+    }
+
+    /// The feature code dialled as `code` (`*51`).
+    pub fn feature_code(&self, code: &str) -> Option<&FeatureCode> {
+        self.feature_codes.iter().find(|f| f.code == code)
     }
 }
 
@@ -96,6 +107,41 @@ mod tests {
         assert_eq!(target("74950000001"), Some("queue:sales"));
         assert_eq!(target("+74950000002"), Some("queue:support"));
         assert_eq!(target("74950000009"), None);
+    }
+
+    #[test]
+    fn finds_an_internal_number_and_its_target() {
+        let config = demo();
+        let internal = config.internal("800").expect("800 is the main menu");
+        assert_eq!(
+            internal.parsed_target(),
+            Ok(crate::DidTarget::Scenario("main"))
+        );
+        assert!(config.internal("801").is_none());
+        assert!(config.internal("101").is_none());
+    }
+
+    #[test]
+    fn finds_a_feature_code() {
+        use crate::{FeatureAction, OverrideMode};
+        use sb_flow::schedule::Mode;
+        let config = demo();
+        let night = config.feature_code("*51").expect("*51 is night mode");
+        assert_eq!(night.action, FeatureAction::ScheduleOverride);
+        assert_eq!(night.schedule, "main");
+        assert_eq!(night.mode, OverrideMode::Night);
+        assert_eq!(night.mode.mode(), Some(Mode::Night));
+        assert!(night.is_allowed("101"));
+        assert!(!night.is_allowed("103"));
+        assert_eq!(night.duration(), None);
+        let auto = config.feature_code("*50").expect("*50 removes it");
+        assert_eq!(Option::<Mode>::from(auto.mode), None);
+        assert_eq!(
+            config.feature_code("*52").map(|f| f.mode),
+            Some(OverrideMode::Day)
+        );
+        assert!(config.feature_code("*53").is_none());
+        assert!(config.feature_code("51").is_none());
     }
 
     #[test]

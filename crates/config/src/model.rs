@@ -5,15 +5,17 @@
 //! whether the values make sense together is checked by [`Config::validate`].
 
 use sb_flow::scenario::ScenarioConfig;
-use sb_flow::schedule::ScheduleConfig;
+use sb_flow::schedule::{Mode, ScheduleConfig};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 /// The whole configuration file.
 ///
 /// The lists are TOML arrays of tables named in the singular (`[[extension]]`, `[[trunk]]`,
-/// `[[did]]`, `[[queue]]`), because each table in the file describes one of them.
+/// `[[did]]`, `[[queue]]`, `[[internal]]`, `[[feature_code]]`), because each table in the
+/// file describes one of them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -23,6 +25,9 @@ pub struct Config {
     /// `[numbering]`: how short numbers are completed; defaults to Moscow (7, 495).
     #[serde(default)]
     pub numbering: Numbering,
+    /// `[media]`: prompt language, tone plan, the operator's own prompts.
+    #[serde(default)]
+    pub media: crate::media::Media,
     /// `[[extension]]`: the people who register phones.
     #[serde(default, rename = "extension")]
     pub extensions: Vec<Extension>,
@@ -35,6 +40,16 @@ pub struct Config {
     /// `[[queue]]`: call queues and their members.
     #[serde(default, rename = "queue")]
     pub queues: Vec<Queue>,
+    /// `[[internal]]`: internal numbers that lead to a scenario, a queue or an extension.
+    #[serde(default, rename = "internal", skip_serializing_if = "Vec::is_empty")]
+    pub internals: Vec<Internal>,
+    /// `[[feature_code]]`: star codes dialled from phones, like `*51` for night mode.
+    #[serde(
+        default,
+        rename = "feature_code",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub feature_codes: Vec<FeatureCode>,
     /// Working hours, lunch and holidays by name (`[schedule.main]`), read by scenarios.
     #[serde(default, rename = "schedule")]
     pub schedules: BTreeMap<String, ScheduleConfig>,
@@ -168,4 +183,100 @@ pub struct Queue {
     /// Extension numbers of the agents who answer the queue's calls.
     #[serde(default)]
     pub members: Vec<String>,
+}
+
+/// An internal number that leads to a scenario, a queue or an extension: `800` reaches the
+/// main menu from inside, to try it without calling in through the carrier.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Internal {
+    /// The number dialled, 2 to 6 digits, unlike any extension, queue or other internal
+    /// number (they share one dial plan).
+    pub number: String,
+    /// `scenario:main`, `queue:sales` or `extension:101`; read it with
+    /// [`Internal::parsed_target`].
+    pub target: String,
+}
+
+/// A star code dialled from a phone, and what it does.
+///
+/// Today there is one action, the manual schedule override: the secretary dials `*51`
+/// when the office closes early, and calls take the night branch until `*50` (or until
+/// `hours` pass).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeatureCode {
+    /// `*` and 1 to 4 digits, unique, and none of Switchboard's own codes (`*97`, `*45`,
+    /// `*46`, `*8`).
+    pub code: String,
+    /// What dialling it does.
+    pub action: FeatureAction,
+    /// The schedule (`[schedule.NAME]`) it overrides.
+    pub schedule: String,
+    /// The mode it forces, or `auto` to remove the override and follow the hours again.
+    pub mode: OverrideMode,
+    /// Extension numbers allowed to dial it; empty (the default) allows nobody, so that an
+    /// office's mode is never changed by whoever happens to find the code.
+    #[serde(default)]
+    pub allowed: Vec<String>,
+    /// How many hours the override lasts; left out, it lasts until removed. Not with
+    /// `auto`, which removes rather than sets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<u32>,
+}
+
+impl FeatureCode {
+    /// Whether extension `number` may dial this code.
+    pub fn is_allowed(&self, number: &str) -> bool {
+        self.allowed.iter().any(|allowed| allowed == number)
+    }
+
+    /// How long the override lasts, or `None` for as long as nobody removes it.
+    pub fn duration(&self) -> Option<Duration> {
+        self.hours
+            .map(|hours| Duration::from_secs(u64::from(hours) * 3600))
+    }
+}
+
+/// What a [`FeatureCode`] does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeatureAction {
+    /// `schedule_override`: force a schedule's mode, or remove the forced mode.
+    ScheduleOverride,
+}
+
+/// The mode a schedule-override code sets: a [`Mode`], or `auto` for none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OverrideMode {
+    /// Working hours.
+    Day,
+    /// Outside working hours.
+    Night,
+    /// The lunch break.
+    Lunch,
+    /// A holiday.
+    Holiday,
+    /// No override: the schedule's own hours decide again.
+    Auto,
+}
+
+impl OverrideMode {
+    /// The mode to force, or `None` to remove the override.
+    pub fn mode(self) -> Option<Mode> {
+        match self {
+            OverrideMode::Day => Some(Mode::Day),
+            OverrideMode::Night => Some(Mode::Night),
+            OverrideMode::Lunch => Some(Mode::Lunch),
+            OverrideMode::Holiday => Some(Mode::Holiday),
+            OverrideMode::Auto => None,
+        }
+    }
+}
+
+impl From<OverrideMode> for Option<Mode> {
+    fn from(mode: OverrideMode) -> Self {
+        mode.mode()
+    }
 }

@@ -1,9 +1,10 @@
-//! Where a DID's calls go: the `kind:name` text of [`Did::target`] as a type.
+//! Where a DID's calls go: the `kind:name` text of [`Did::target`] as a type. Internal
+//! numbers ([`Internal::target`]) name their targets the same way.
 //!
 //! The file keeps the target as one short string (`queue:sales`) because it reads well;
 //! the code that routes a call matches on [`DidTarget`] instead of splitting strings.
 
-use crate::model::Did;
+use crate::model::{Did, Internal};
 
 /// Where a DID's calls go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +50,14 @@ impl<'a> DidTarget<'a> {
 
 impl Did {
     /// This DID's target as a [`DidTarget`]; always `Ok` in a validated configuration.
+    pub fn parsed_target(&self) -> Result<DidTarget<'_>, TargetError> {
+        DidTarget::parse(&self.target)
+    }
+}
+
+impl Internal {
+    /// This internal number's target, written like a DID's; always `Ok` in a validated
+    /// configuration.
     pub fn parsed_target(&self) -> Result<DidTarget<'_>, TargetError> {
         DidTarget::parse(&self.target)
     }

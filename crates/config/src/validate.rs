@@ -6,10 +6,10 @@
 //! member) must exist, so the SIP layer never meets a dangling reference at call time.
 
 use crate::error::{ConfigError, ConfigErrors};
-use crate::model::{Config, Did, Extension, Numbering, Pbx, Queue, Trunk};
+use crate::model::{Config, Extension, FeatureCode, Numbering, OverrideMode, Pbx, Trunk};
 use crate::target::DidTarget;
 use sb_flow::scenario::Flows;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
 
 /// Internal numbers are this many digits: long enough for a few hundred people, short
@@ -21,6 +21,15 @@ const MIN_PASSWORD_CHARS: usize = 4;
 const PHONE_DIGITS: std::ops::RangeInclusive<usize> = 3..=15;
 /// Country calling codes are 1 to 3 digits.
 const COUNTRY_CODE_DIGITS: std::ops::RangeInclusive<usize> = 1..=3;
+/// Digits after the `*` of a feature code: enough for every feature, short to dial.
+const FEATURE_CODE_DIGITS: std::ops::RangeInclusive<usize> = 1..=4;
+/// Switchboard's own feature codes (DEMO.md), which a configured code must not shadow.
+const BUILT_IN_FEATURE_CODES: [(&str, &str); 4] = [
+    ("*97", "own voicemail box"),
+    ("*45", "agent login/logout"),
+    ("*46", "agent pause"),
+    ("*8", "group pickup"),
+];
 
 impl Config {
     /// Checks that the values make sense together and returns every mistake found.
@@ -31,12 +40,15 @@ impl Config {
         let mut found = Found::default();
         check_pbx(&self.pbx, &mut found);
         check_numbering(&self.numbering, &mut found);
-        // Extensions and queues are dialled alike, so their numbers share one namespace.
+        // Extensions, queues and internal numbers are dialled alike, so their numbers share
+        // one namespace.
         let mut dial_plan: HashMap<&str, String> = HashMap::new();
         check_extensions(&self.extensions, &mut dial_plan, &mut found);
         check_trunks(&self.trunks, &mut found);
         check_dids(self, &mut found);
         check_queues(self, &mut dial_plan, &mut found);
+        check_internals(self, &mut dial_plan, &mut found);
+        check_feature_codes(self, &mut found);
         check_call_flows(self, &mut found);
         match ConfigErrors::from_vec(found.0) {
             Some(errors) => Err(errors),
@@ -262,12 +274,18 @@ fn check_dids(config: &Config, found: &mut Found) {
                 format!("unknown trunk {:?}", did.trunk),
             );
         }
-        check_did_target(config, did, &format!("{at}.target"), found);
+        check_target(config, did.parsed_target(), &format!("{at}.target"), found);
     }
 }
 
-fn check_did_target(config: &Config, did: &Did, path: &str, found: &mut Found) {
-    match did.parsed_target() {
+/// Checks a DID's or an internal number's target: its form, and that what it names exists.
+fn check_target(
+    config: &Config,
+    target: Result<DidTarget<'_>, crate::TargetError>,
+    path: &str,
+    found: &mut Found,
+) {
+    match target {
         Err(error) => found.add(path, error.to_string()),
         Ok(DidTarget::Extension(number)) => {
             if !config.extensions.iter().any(|e| e.number == number) {
@@ -307,7 +325,12 @@ fn check_call_flows(config: &Config, found: &mut Found) {
         // A scenario naming a broken schedule would only repeat its errors.
         return;
     }
-    let extensions: BTreeSet<String> = config.extensions.iter().map(|e| e.number.clone()).collect();
+    // Extension numbers with their mobiles, for `dial` steps with `mobile = true`.
+    let extensions: BTreeMap<String, Option<String>> = config
+        .extensions
+        .iter()
+        .map(|e| (e.number.clone(), e.mobile.clone()))
+        .collect();
     if let Err(errors) = Flows::new(config.scenarios.clone(), schedules, extensions) {
         for error in errors {
             found.add(error.path, error.message);
@@ -333,14 +356,84 @@ fn check_queues<'a>(
         if check_dial_number(&number_path, &queue.number, found) {
             found.unique(dial_plan, &queue.number, at.clone(), number_path);
         }
-        check_members(config, queue, &at, found);
+        check_extension_list(config, &queue.members, &format!("{at}.members"), found);
     }
 }
 
-fn check_members(config: &Config, queue: &Queue, at: &str, found: &mut Found) {
+/// Internal numbers join the dial plan of extensions and queues, so `800` cannot also be a
+/// person's number; their targets must exist like a DID's.
+fn check_internals<'a>(
+    config: &'a Config,
+    dial_plan: &mut HashMap<&'a str, String>,
+    found: &mut Found,
+) {
+    for (i, internal) in config.internals.iter().enumerate() {
+        let at = format!("internal[{i}]");
+        let number_path = format!("{at}.number");
+        if check_dial_number(&number_path, &internal.number, found) {
+            found.unique(dial_plan, &internal.number, at.clone(), number_path);
+        }
+        let target = internal.parsed_target();
+        check_target(config, target, &format!("{at}.target"), found);
+    }
+}
+
+/// Feature codes are dialled from phones: each must be a star code of its own, its
+/// schedule must exist, and the people allowed to dial it must be extensions.
+fn check_feature_codes(config: &Config, found: &mut Found) {
+    let mut codes = HashMap::new();
+    for (i, feature) in config.feature_codes.iter().enumerate() {
+        let at = format!("feature_code[{i}]");
+        check_feature_code(&mut codes, feature, &at, found);
+        if !config.schedules.contains_key(&feature.schedule) {
+            found.add(
+                format!("{at}.schedule"),
+                format!("unknown schedule {:?}", feature.schedule),
+            );
+        }
+        check_extension_list(config, &feature.allowed, &format!("{at}.allowed"), found);
+        match feature.hours {
+            Some(_) if feature.mode == OverrideMode::Auto => found.add(
+                format!("{at}.hours"),
+                "means nothing with mode \"auto\", which removes the override",
+            ),
+            Some(0) => found.add(format!("{at}.hours"), "must be at least 1 hour"),
+            _ => {}
+        }
+    }
+}
+
+fn check_feature_code<'a>(
+    codes: &mut HashMap<&'a str, String>,
+    feature: &'a FeatureCode,
+    at: &str,
+    found: &mut Found,
+) {
+    let path = format!("{at}.code");
+    let code = feature.code.as_str();
+    let digits = code.strip_prefix('*').unwrap_or_default();
+    if !is_digits(digits) || !FEATURE_CODE_DIGITS.contains(&digits.len()) {
+        found.add(
+            path,
+            format!(
+                "{code:?} must be * and {} to {} digits",
+                FEATURE_CODE_DIGITS.start(),
+                FEATURE_CODE_DIGITS.end()
+            ),
+        );
+    } else if let Some((_, what)) = BUILT_IN_FEATURE_CODES.iter().find(|(c, _)| *c == code) {
+        found.add(path, format!("{code:?} is Switchboard's own code ({what})"));
+    } else {
+        found.unique(codes, code, at.to_owned(), path);
+    }
+}
+
+/// A list of extension numbers (queue members, people allowed a feature code): each must
+/// exist and appear once.
+fn check_extension_list(config: &Config, numbers: &[String], at: &str, found: &mut Found) {
     let mut listed = HashSet::new();
-    for (j, member) in queue.members.iter().enumerate() {
-        let path = format!("{at}.members[{j}]");
+    for (j, member) in numbers.iter().enumerate() {
+        let path = format!("{at}[{j}]");
         if !config.extensions.iter().any(|e| &e.number == member) {
             found.add(path, format!("unknown extension {member:?}"));
         } else if !listed.insert(member) {

@@ -211,3 +211,37 @@ fn an_unreadable_file_is_an_error_naming_it() {
         "{error}"
     );
 }
+
+#[test]
+fn an_unknown_feature_code_mode_or_action_is_named() {
+    let text = demo_with("mode = \"night\"\nallowed", "mode = \"evening\"\nallowed");
+    let error = only_error(&text);
+    assert_eq!(error.path, "feature_code[0].mode");
+    assert!(
+        error.message.contains("unknown variant `evening`"),
+        "{error}"
+    );
+    assert!(error.message.contains("auto"), "{error}");
+
+    let text = demo_with(
+        "code = \"*52\"\naction = \"schedule_override\"",
+        "code = \"*52\"\naction = \"reboot\"",
+    );
+    let error = only_error(&text);
+    assert_eq!(error.path, "feature_code[1].action");
+    assert!(
+        error.message.contains("unknown variant `reboot`"),
+        "{error}"
+    );
+}
+
+#[test]
+fn an_unknown_key_in_an_internal_number_is_named() {
+    let text = demo_with(
+        "target = \"scenario:main\"\n\n# Feature",
+        "taget = \"scenario:main\"\n\n# Feature",
+    );
+    let error = only_error(&text);
+    assert!(error.path.starts_with("internal[0]"), "{error}");
+    assert!(error.message.contains("taget"), "{error}");
+}

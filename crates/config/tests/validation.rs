@@ -450,3 +450,172 @@ fn all_errors_are_collected_in_file_order() {
     assert_eq!(error.to_string(), expected.join("\n"));
     assert_eq!(error.errors().len(), expected.len());
 }
+
+// Internal numbers.
+
+#[test]
+fn internal_number_must_be_2_to_6_digits() {
+    assert_error(
+        |c| c.internals[0].number = "8".into(),
+        r#"internal[0].number: "8" must be 2 to 6 digits long"#,
+    );
+    assert_error(
+        |c| c.internals[0].number = "80a".into(),
+        r#"internal[0].number: "80a" is not a number of digits"#,
+    );
+    assert_error(
+        |c| c.internals[0].number = "*800".into(),
+        r#"internal[0].number: "*800" starts with *, which begins feature codes"#,
+    );
+    assert_valid(|c| c.internals[0].number = "80".into());
+}
+
+#[test]
+fn internal_number_must_not_be_an_extension_a_queue_or_another_internal() {
+    assert_error(
+        |c| c.internals[0].number = "101".into(),
+        r#"internal[0].number: "101" is already used by extension[0]"#,
+    );
+    assert_error(
+        |c| c.internals[0].number = "701".into(),
+        r#"internal[0].number: "701" is already used by queue[1]"#,
+    );
+    assert_error(
+        |c| {
+            let copy = c.internals[0].clone();
+            c.internals.push(copy);
+        },
+        r#"internal[1].number: "800" is already used by internal[0]"#,
+    );
+}
+
+#[test]
+fn internal_target_must_exist() {
+    assert_error(
+        |c| c.internals[0].target = "scenario:mian".into(),
+        r#"internal[0].target: unknown scenario "mian""#,
+    );
+    assert_error(
+        |c| c.internals[0].target = "queue:billing".into(),
+        r#"internal[0].target: unknown queue "billing""#,
+    );
+    assert_error(
+        |c| c.internals[0].target = "extension:199".into(),
+        r#"internal[0].target: unknown extension "199""#,
+    );
+    assert_error(
+        |c| c.internals[0].target = "menu:main".into(),
+        r#"internal[0].target: "menu:main" must be extension:NUMBER, queue:NAME or scenario:NAME"#,
+    );
+    assert_valid(|c| c.internals[0].target = "queue:support".into());
+    assert_valid(|c| c.internals[0].target = "extension:109".into());
+}
+
+// Feature codes.
+
+#[test]
+fn feature_code_is_a_star_and_1_to_4_digits() {
+    for bad in ["51", "*", "*12345", "*5a", "**51", "#51"] {
+        assert_error(
+            |c| c.feature_codes[0].code = bad.into(),
+            &format!("feature_code[0].code: {bad:?} must be * and 1 to 4 digits"),
+        );
+    }
+    assert_valid(|c| c.feature_codes[0].code = "*1".into());
+    assert_valid(|c| c.feature_codes[0].code = "*1234".into());
+}
+
+#[test]
+fn feature_codes_must_be_unique_and_not_switchboards_own() {
+    assert_error(
+        |c| c.feature_codes[2].code = "*51".into(),
+        r#"feature_code[2].code: "*51" is already used by feature_code[0]"#,
+    );
+    assert_error(
+        |c| c.feature_codes[0].code = "*97".into(),
+        r#"feature_code[0].code: "*97" is Switchboard's own code (own voicemail box)"#,
+    );
+    assert_error(
+        |c| c.feature_codes[1].code = "*8".into(),
+        r#"feature_code[1].code: "*8" is Switchboard's own code (group pickup)"#,
+    );
+}
+
+#[test]
+fn feature_code_schedule_must_exist() {
+    assert_error(
+        |c| c.feature_codes[1].schedule = "shop".into(),
+        r#"feature_code[1].schedule: unknown schedule "shop""#,
+    );
+}
+
+#[test]
+fn feature_code_allowed_must_be_extensions_listed_once() {
+    assert_error(
+        |c| c.feature_codes[0].allowed.push("199".into()),
+        r#"feature_code[0].allowed[2]: unknown extension "199""#,
+    );
+    assert_error(
+        |c| c.feature_codes[0].allowed.push("101".into()),
+        r#"feature_code[0].allowed[2]: "101" is listed twice"#,
+    );
+    // Nobody allowed is valid: the code is configured but locked.
+    assert_valid(|c| c.feature_codes[0].allowed.clear());
+}
+
+#[test]
+fn feature_code_hours_are_at_least_1_and_not_with_auto() {
+    assert_error(
+        |c| c.feature_codes[0].hours = Some(0),
+        "feature_code[0].hours: must be at least 1 hour",
+    );
+    assert_error(
+        |c| c.feature_codes[2].hours = Some(2),
+        r#"feature_code[2].hours: means nothing with mode "auto", which removes the override"#,
+    );
+    assert_valid(|c| c.feature_codes[0].hours = Some(12));
+}
+
+// Scenarios against the extensions' mobiles.
+
+#[test]
+fn a_dial_of_the_mobile_needs_the_extension_to_have_one() {
+    use sb_flow::scenario::StepConfig;
+    let ring_mobile = |c: &mut Config| {
+        let main = c.scenarios.get_mut("main").expect("the demo has main");
+        let Some(StepConfig::Dial(operator)) = main.steps.get_mut("operator") else {
+            panic!("the demo's operator step is a dial")
+        };
+        operator.mobile = true;
+    };
+    assert_valid(ring_mobile);
+    assert_error(
+        |c| {
+            ring_mobile(c);
+            c.extensions[0].mobile = None;
+        },
+        r#"scenario.main.steps.operator.mobile: extension "101" has no mobile"#,
+    );
+}
+
+#[test]
+fn overlapping_schedule_rules_are_reported_at_their_paths() {
+    use sb_flow::schedule::HolidayConfig;
+    assert_error(
+        |c| {
+            let main = c.schedules.get_mut("main").expect("the demo has main");
+            main.holidays.push(HolidayConfig {
+                date: "01-05".into(),
+                name: None,
+            });
+        },
+        r#"schedule.main.holidays[7].date: "01-05" overlaps holidays[0] ("01-01..01-08")"#,
+    );
+    assert_error(
+        |c| {
+            let main = c.schedules.get_mut("main").expect("the demo has main");
+            main.fri = vec!["09:00-13:30".into()];
+        },
+        r#"schedule.main.lunch: "13:00-14:00" is partly outside the working hours on fri"#,
+    );
+}

@@ -38,7 +38,7 @@ pub mod tones;
 
 pub use bridge::{Bridge, Leg, SdpKind};
 pub use config::MediaConfig;
-pub use endpoint::{EndpointEvent, MediaEndpoint, PlayId};
+pub use endpoint::{DigitMethod, EndpointEvent, MediaEndpoint, PlayId};
 pub use error::{MediaError, SdpError};
 pub use media::Media;
 pub use stats::{BridgeStats, LegStats};

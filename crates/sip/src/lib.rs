@@ -9,10 +9,14 @@ mod call;
 mod clock;
 pub mod digest;
 pub mod location;
+mod plan;
+mod presence;
 mod registrar;
 pub mod routing;
+mod scenario;
 mod server;
 pub mod validate;
 
 pub use clock::PbxClock;
-pub use server::{Registration, SipError, SipServer, SipSettings, SipStatus};
+pub use plan::{check_plan, PlanError, Voice};
+pub use server::{Registration, ScheduleState, SipError, SipServer, SipSettings, SipStatus};

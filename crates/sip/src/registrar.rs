@@ -18,7 +18,8 @@ pub(crate) async fn handle_register(shared: &Shared, tx: &mut Transaction) {
         .ok()
         .and_then(|to| to.uri().ok())
         .and_then(|uri| uri.user().map(str::to_string));
-    let Some(extension) = user.and_then(|u| shared.config.extension(&u).cloned()) else {
+    let plan = shared.plan();
+    let Some(extension) = user.and_then(|u| plan.config.extension(&u).cloned()) else {
         info!(?source, "REGISTER for an unknown extension");
         crate::server::reply(tx, StatusCode::NotFound, vec![]).await;
         return;
@@ -28,7 +29,7 @@ pub(crate) async fn handle_register(shared: &Shared, tx: &mut Transaction) {
         Authenticated::Answered => return,
     }
 
-    let pbx = &shared.config.pbx;
+    let pbx = &plan.config.pbx;
     let header_expires = tx
         .original
         .expires_header()

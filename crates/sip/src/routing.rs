@@ -1,7 +1,7 @@
 //! Where an incoming INVITE goes: a pure decision from the configuration, who is calling
 //! and the number dialled. No I/O, so every rule is a unit test.
 
-use sb_config::Config;
+use sb_config::{Config, DidTarget};
 
 /// Who is calling, once the request is authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +35,14 @@ impl Caller {
             Caller::Trunk { name, .. } => format!("trunk:{name}"),
         }
     }
+
+    /// The extension number, for a call from inside.
+    pub fn extension(&self) -> Option<&str> {
+        match self {
+            Caller::Extension { number, .. } => Some(number),
+            Caller::Trunk { .. } => None,
+        }
+    }
 }
 
 /// The decision for one INVITE.
@@ -44,8 +52,12 @@ pub enum Route {
     Extension { number: String, name: String },
     /// Send the call out through a trunk to an outside number (`9` + number from inside).
     Trunk { trunk: String, number: String },
-    /// A number that exists but leads to a part of the PBX not built yet (a scenario or a
-    /// queue): the caller gets 480 and the log names the target.
+    /// Run the call through a scenario (`[scenario.NAME]`): the PBX answers it itself.
+    Scenario { name: String },
+    /// A star code from an extension (`[[feature_code]]`), such as a schedule override.
+    Feature { code: String },
+    /// A number that exists but leads to a part of the PBX not built yet (a queue): the
+    /// caller gets 480 and the log names the target.
     NotAvailable { target: String },
     /// Nothing answers to this number: 404.
     NotFound,
@@ -77,6 +89,14 @@ pub fn route(config: &Config, caller: &Caller, dialled: &str) -> Route {
             }
         }
         Caller::Extension { .. } => {
+            if let Some(feature) = config.feature_code(dialled) {
+                return Route::Feature {
+                    code: feature.code.clone(),
+                };
+            }
+            if let Some(internal) = config.internal(dialled) {
+                return did_target(config, &internal.target);
+            }
             if let Some(queue) = config.queues.iter().find(|q| q.number == dialled) {
                 return Route::NotAvailable {
                     target: format!("queue:{}", queue.name),
@@ -93,16 +113,21 @@ pub fn route(config: &Config, caller: &Caller, dialled: &str) -> Route {
     }
 }
 
+/// Where a DID's or an internal number's target leads; targets are validated with the
+/// configuration, so one that does not parse only happens with a hand-built config.
 fn did_target(config: &Config, target: &str) -> Route {
-    match target
-        .strip_prefix("extension:")
-        .and_then(|n| config.extension(n))
-    {
-        Some(ext) => Route::Extension {
-            number: ext.number.clone(),
-            name: ext.name.clone(),
+    match DidTarget::parse(target) {
+        Ok(DidTarget::Scenario(name)) => Route::Scenario {
+            name: name.to_owned(),
         },
-        None => Route::NotAvailable {
+        Ok(DidTarget::Extension(number)) => match config.extension(number) {
+            Some(ext) => Route::Extension {
+                number: ext.number.clone(),
+                name: ext.name.clone(),
+            },
+            None => Route::NotFound,
+        },
+        Ok(DidTarget::Queue(_)) | Err(_) => Route::NotAvailable {
             target: target.to_string(),
         },
     }
@@ -163,8 +188,8 @@ mod tests {
         );
         assert_eq!(
             route(&config, &from_trunk(), "74950000000"),
-            Route::NotAvailable {
-                target: "scenario:main".into()
+            Route::Scenario {
+                name: "main".into()
             }
         );
     }
@@ -180,6 +205,24 @@ mod tests {
             }
         );
         assert_eq!(route(&config, &from_ext(), "9"), Route::NotFound);
+    }
+
+    #[test]
+    fn internal_numbers_and_feature_codes_from_inside() {
+        let config = sb_config::demo();
+        assert_eq!(
+            route(&config, &from_ext(), "800"),
+            Route::Scenario {
+                name: "main".into()
+            }
+        );
+        assert_eq!(
+            route(&config, &from_ext(), "*51"),
+            Route::Feature { code: "*51".into() }
+        );
+        assert_eq!(route(&config, &from_ext(), "*59"), Route::NotFound);
+        // From the carrier, 800 is not a DID.
+        assert_eq!(route(&config, &from_trunk(), "800"), Route::NotFound);
     }
 
     #[test]

@@ -5,7 +5,9 @@ use crate::call;
 use crate::clock::PbxClock;
 use crate::digest::DigestAuth;
 use crate::location::{Binding, Location};
-use parking_lot::Mutex;
+use crate::plan::{Plan, PlanError, Voice};
+use crate::presence::Presence;
+use parking_lot::{Mutex, RwLock};
 use rsipstack::dialog::dialog::Dialog;
 use rsipstack::dialog::dialog_layer::DialogLayer;
 use rsipstack::sip::{Header, HeadersExt, Method, StatusCode, Uri};
@@ -14,8 +16,10 @@ use rsipstack::transport::udp::UdpConnection;
 use rsipstack::transport::{TcpListenerConnection, TransportLayer};
 use rsipstack::EndpointBuilder;
 use sb_config::Config;
+use sb_flow::schedule::{ModeDecision, Override};
 use sb_media::Media;
 use sb_store::CallRecordSink;
+use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -32,6 +36,7 @@ pub struct SipSettings {
     /// The address written into Contact and SDP: what phones can reach.
     pub advertise_ip: IpAddr,
     pub config: Arc<Config>,
+    pub voice: Voice,
     pub media: Media,
     pub records: CallRecordSink,
     pub clock: PbxClock,
@@ -44,11 +49,18 @@ pub enum SipError {
     Bind { addr: SocketAddr, reason: String },
     #[error("SIP endpoint: {0}")]
     Endpoint(String),
+    #[error("{0}")]
+    Plan(#[from] PlanError),
 }
 
 /// State shared by every transaction and call.
 pub(crate) struct Shared {
-    pub config: Arc<Config>,
+    /// The current version of the configuration; see [`Plan`].
+    plan: RwLock<Arc<Plan>>,
+    /// Manual schedule overrides, kept across reloads.
+    overrides: Mutex<BTreeMap<String, Override>>,
+    pub voice: Voice,
+    pub presence: Arc<Presence>,
     pub auth: DigestAuth,
     pub location: Mutex<Location>,
     pub dialogs: Arc<DialogLayer>,
@@ -123,10 +135,14 @@ impl SipServer {
         .try_into()
         .map_err(|e: rsipstack::sip::Error| SipError::Endpoint(e.to_string()))?;
         let pbx = &settings.config.pbx;
+        let plan = Plan::new(settings.config.clone(), &settings.voice, &BTreeMap::new())?;
         let shared = Arc::new(Shared {
             auth: DigestAuth::new(&pbx.domain, Duration::from_secs(pbx.nonce_ttl_secs))
                 .offering_sha256(pbx.digest_sha256),
-            config: settings.config.clone(),
+            plan: RwLock::new(Arc::new(plan)),
+            overrides: Mutex::new(BTreeMap::new()),
+            voice: settings.voice,
+            presence: Arc::default(),
             location: Mutex::new(Location::new()),
             dialogs,
             media: settings.media,
@@ -181,7 +197,7 @@ impl SipServer {
         }
 
         self.shared.draining.cancel();
-        let drain = Duration::from_secs(self.shared.config.pbx.drain_timeout_secs);
+        let drain = Duration::from_secs(self.shared.plan().config.pbx.drain_timeout_secs);
         info!(
             calls = self.shared.active_calls.load(Ordering::SeqCst),
             drain_secs = drain.as_secs(),
@@ -219,10 +235,48 @@ impl SipServer {
     }
 }
 
-/// Read-only view of the switch's live state; cheap to clone and to query.
+impl Shared {
+    /// The configuration version new calls start with.
+    pub fn plan(&self) -> Arc<Plan> {
+        self.plan.read().clone()
+    }
+
+    /// See [`SipStatus::set_override`].
+    pub fn set_override(&self, schedule: &str, manual: Option<Override>) -> bool {
+        let mut overrides = self.overrides.lock();
+        let plan = self.plan();
+        if !plan.config.schedules.contains_key(schedule) {
+            return false;
+        }
+        match &manual {
+            Some(manual) => {
+                info!(schedule, mode = ?manual.mode, set_by = %manual.set_by, "schedule override set");
+                overrides.insert(schedule.to_owned(), manual.clone());
+            }
+            None => {
+                info!(schedule, "schedule override removed");
+                overrides.remove(schedule);
+            }
+        }
+        *self.plan.write() = Arc::new(plan.with_overrides(&overrides));
+        true
+    }
+}
+
+/// The switch's live state and its controls (reload, schedule overrides); cheap to clone.
 #[derive(Clone)]
 pub struct SipStatus {
     shared: Arc<Shared>,
+}
+
+/// One schedule's state, as the API shows it.
+#[derive(Debug, Clone)]
+pub struct ScheduleState {
+    pub name: String,
+    /// The mode now, the override included, and why.
+    pub decision: ModeDecision,
+    /// The manual override in force.
+    pub manual: Option<Override>,
 }
 
 /// One registered device, as the API shows it.
@@ -240,6 +294,49 @@ impl SipStatus {
     /// True once SIGTERM was received: new calls are refused.
     pub fn draining(&self) -> bool {
         self.shared.draining.is_cancelled()
+    }
+
+    /// Makes `config` the version new calls start with; calls in progress keep theirs.
+    /// Settings read only at start (listen addresses, the SIP domain, port ranges) need a
+    /// restart. On error nothing changes.
+    pub fn reload(&self, config: Config) -> Result<(), PlanError> {
+        let overrides = self.shared.overrides.lock();
+        let memory = self.shared.plan().flows.ring_memory();
+        let plan = Plan::new(Arc::new(config), &self.shared.voice, &overrides)?;
+        *self.shared.plan.write() = Arc::new(plan.with_ring_memory(memory));
+        info!("configuration reloaded");
+        Ok(())
+    }
+
+    /// Lays a manual override on `schedule` ("we close early today"), or removes it with
+    /// `None`; new calls see it, and it survives reloads. `false` if there is no such
+    /// schedule.
+    pub fn set_override(&self, schedule: &str, manual: Option<Override>) -> bool {
+        self.shared.set_override(schedule, manual)
+    }
+
+    /// Every schedule's mode now (by the PBX clock), with the override in force if any.
+    pub fn schedules(&self) -> Vec<ScheduleState> {
+        let plan = self.shared.plan();
+        let now = self.shared.clock.now();
+        let overrides = self.shared.overrides.lock().clone();
+        plan.config
+            .schedules
+            .keys()
+            .filter_map(|name| {
+                let decision = plan.flows.schedule_mode(name, now)?;
+                Some(ScheduleState {
+                    name: name.clone(),
+                    decision,
+                    manual: overrides.get(name).filter(|o| o.is_active(now)).cloned(),
+                })
+            })
+            .collect()
+    }
+
+    /// The PBX's time now (the `--start-time` clock when one was given).
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.shared.clock.now()
     }
 
     pub fn registrations(&self) -> Vec<Registration> {

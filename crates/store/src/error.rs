@@ -34,6 +34,19 @@ pub enum StoreError {
     /// Reading calls back failed.
     #[error("cannot read calls: {source}")]
     Read { source: sqlx::Error },
+    /// An id prefix given to [`Store::find_call`](crate::Store::find_call) begins the ids of
+    /// more than one call; `candidates` are the first few of them (in id order), `more` says
+    /// whether there are others.
+    #[error(
+        "call id prefix {prefix:?} is ambiguous: it begins the ids of {}{}; type more of the id",
+        candidates.join(", "),
+        if *more { ", ..." } else { "" }
+    )]
+    AmbiguousId {
+        prefix: String,
+        candidates: Vec<String>,
+        more: bool,
+    },
     /// A row holds a value Switchboard never writes (edited by hand, or a disk fault).
     #[error("call {id} in the database has an invalid {column}: {detail}")]
     Invalid {

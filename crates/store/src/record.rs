@@ -139,6 +139,20 @@ pub struct CallRecord {
     pub sip_cause: u16,
     /// A human-readable reason ("rtp timeout", "ring timeout", "bye from callee").
     pub reason: String,
+    /// The routing trace: why the call went where it went, one decision per line, for
+    /// calls that ran through a scenario (empty for a direct call).
+    pub trace: Vec<TraceLine>,
+}
+
+/// One decision of a call's routing trace, as `switchboard trace` prints it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceLine {
+    /// When it was decided.
+    pub at: DateTime<Utc>,
+    /// The scenario step deciding (empty before the first step).
+    pub step: String,
+    /// What and why, like `menu: digit 2 → support`.
+    pub text: String,
 }
 
 impl CallRecord {

@@ -176,7 +176,7 @@ fn log_lost(record: &CallRecord, cause: impl std::fmt::Display) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::answered_call;
+    use crate::test_support::{answered_call, traced_call};
 
     async fn ids_in(store: &Store) -> Vec<String> {
         let mut ids: Vec<String> = store
@@ -242,5 +242,52 @@ mod tests {
             .expect("read")
             .expect("present");
         assert_eq!(kept, answered_call("call-000", 0));
+    }
+
+    #[tokio::test]
+    async fn a_record_with_a_trace_reads_back_whole_through_the_writer() {
+        let store = Store::open_in_memory().await.expect("open");
+        let (sink, writer) = spawn_writer(store.clone());
+        // One batch of several (nothing runs the writer before the first await) ...
+        for n in 0..5 {
+            sink.submit(traced_call(&format!("call-{n:03}"), n));
+        }
+        drop(sink);
+        writer.await.expect("writer task");
+        // ... and a record alone, the writer's other path.
+        let (sink, writer) = spawn_writer(store.clone());
+        sink.submit(traced_call("call-005", 5));
+        drop(sink);
+        writer.await.expect("writer task");
+
+        for n in 0..6 {
+            let id = format!("call-{n:03}");
+            assert_eq!(
+                store.call(&id).await.expect("read"),
+                Some(traced_call(&id, n)),
+                "{id}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_rejected_duplicate_leaves_the_first_trace_alone() {
+        let store = Store::open_in_memory().await.expect("open");
+        let (sink, writer) = spawn_writer(store.clone());
+        sink.submit(traced_call("call-000", 0));
+        let mut duplicate = traced_call("call-000", 1);
+        duplicate.trace[0].text = "a second decision that must not be stored".to_owned();
+        sink.submit(duplicate);
+        sink.submit(traced_call("call-001", 2));
+        drop(sink);
+        writer.await.expect("writer task");
+        assert_eq!(
+            store.call("call-000").await.expect("read"),
+            Some(traced_call("call-000", 0))
+        );
+        assert_eq!(
+            store.call("call-001").await.expect("read"),
+            Some(traced_call("call-001", 2))
+        );
     }
 }

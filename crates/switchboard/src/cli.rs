@@ -65,6 +65,10 @@ pub struct ServerArgs {
     /// this host's outward address when listening on all interfaces.
     #[arg(long, env = "SWITCHBOARD_ADVERTISE_IP", global = true)]
     pub advertise_ip: Option<IpAddr>,
+    /// The shipped prompts (`<dir>/ru/*.wav`, `<dir>/en/*.wav`); by default `./prompts`,
+    /// next to the binary, or in the source tree it was built from.
+    #[arg(long, env = "SWITCHBOARD_PROMPTS_DIR", global = true)]
+    pub prompts_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -78,6 +82,14 @@ pub enum Command {
         /// How many calls to show.
         #[arg(long, default_value_t = 20)]
         limit: u32,
+    },
+    /// Print one call's routing trace: how it ended, and each decision of its scenario with
+    /// its time since the call started.
+    Trace {
+        /// Switchboard's call id (the last column of `switchboard calls`), the SIP Call-ID of
+        /// the caller's leg, or the first 8 or more characters of the call id.
+        #[arg(value_name = "CALL_ID")]
+        call: String,
     },
 }
 
@@ -129,6 +141,19 @@ mod tests {
         assert!("30000-20000".parse::<PortRange>().is_err());
         assert!("0-100".parse::<PortRange>().is_err());
         assert!("a-b".parse::<PortRange>().is_err());
+    }
+
+    #[test]
+    fn trace_takes_one_call_id() {
+        let cli =
+            Cli::try_parse_from(["switchboard", "--data-dir", "/tmp/sb", "trace", "0b6c1f2e"])
+                .expect("parses");
+        assert_eq!(cli.server.data_dir, PathBuf::from("/tmp/sb"));
+        assert!(
+            matches!(&cli.command, Some(Command::Trace { call }) if call == "0b6c1f2e"),
+            "{cli:?}"
+        );
+        assert!(Cli::try_parse_from(["switchboard", "trace"]).is_err());
     }
 
     #[test]

@@ -1,8 +1,12 @@
 //! The `switchboard` binary: configuration, wiring and the command line.
 
 mod cli;
+mod control;
 mod live;
+mod reload;
 mod serve;
+mod trace;
+mod voice;
 
 use clap::Parser;
 use cli::{Cli, Command};
@@ -15,8 +19,8 @@ fn main() -> ExitCode {
             print!("{}", sb_config::DEMO_TOML);
             ExitCode::SUCCESS
         }
-        Some(Command::CheckConfig { file }) => match sb_config::load_file(&file) {
-            Ok(_) => {
+        Some(Command::CheckConfig { file }) => match check_config(&cli.server, &file) {
+            Ok(()) => {
                 println!("{}: OK", file.display());
                 ExitCode::SUCCESS
             }
@@ -28,6 +32,18 @@ fn main() -> ExitCode {
         Some(Command::Calls { limit }) => {
             serve::runtime_and(|| serve::print_calls(&cli.server, limit))
         }
+        Some(Command::Trace { call }) => {
+            serve::runtime_and(|| trace::print_trace(&cli.server, &call))
+        }
         None => serve::runtime_and(|| serve::run(cli.server)),
     }
+}
+
+/// Everything the server checks before it starts: the file, then the prompts its
+/// scenarios name.
+fn check_config(args: &cli::ServerArgs, file: &std::path::Path) -> Result<(), String> {
+    let config = sb_config::load_file(file).map_err(|errors| errors.to_string())?;
+    let prompts = voice::prompts_dir(args.prompts_dir.as_deref()).map_err(|e| e.to_string())?;
+    let voice = voice::voice(&config, &prompts, &args.data_dir);
+    sb_sip::check_plan(std::sync::Arc::new(config), &voice).map_err(|e| e.to_string())
 }

@@ -11,6 +11,7 @@ use sb_store::Store;
 use std::future::Future;
 use std::io::IsTerminal;
 use std::net::{IpAddr, Ipv4Addr, UdpSocket};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -106,10 +107,13 @@ pub async fn run(args: ServerArgs) -> Result<()> {
         Some(start) => PbxClock::starting_at(start.into()),
         None => PbxClock::real(),
     };
+    let prompts = crate::voice::prompts_dir(args.prompts_dir.as_deref())?;
+    let voice = crate::voice::voice(&config, &prompts, &args.data_dir);
     let server = SipServer::bind(SipSettings {
         listen: args.sip_listen,
         advertise_ip,
         config: config.clone(),
+        voice,
         media,
         records,
         clock,
@@ -128,12 +132,18 @@ pub async fn run(args: ServerArgs) -> Result<()> {
     let api_state = ApiState {
         store,
         live: Arc::new(SipLiveView(server.status())),
+        control: Arc::new(crate::control::SipControl {
+            status: server.status(),
+            config_path: args.config.clone(),
+        }),
     };
     let (stop_http, http_stopped) = tokio::sync::oneshot::channel::<()>();
     let api = tokio::spawn(sb_api::serve(http, api_state, async {
         http_stopped.await.ok();
     }));
+    let reloader = tokio::spawn(reload_on_sighup(server.status(), args.config.clone()));
     server.run(shutdown_signal()).await?;
+    reloader.abort();
     stop_http.send(()).ok();
     match api.await {
         Ok(Err(e)) => error!(error = %e, "HTTP server failed"),
@@ -146,6 +156,29 @@ pub async fn run(args: ServerArgs) -> Result<()> {
         Err(_) => warn!("call record writer did not finish in time"),
     }
     Ok(())
+}
+
+/// SIGHUP reads the configuration file again; a file with errors is refused with its
+/// messages and the running version stays.
+async fn reload_on_sighup(status: sb_sip::SipStatus, path: Option<PathBuf>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut hangup = match signal(SignalKind::hangup()) {
+        Ok(hangup) => hangup,
+        Err(e) => {
+            error!(error = %e, "cannot listen for SIGHUP");
+            return;
+        }
+    };
+    while hangup.recv().await.is_some() {
+        let Some(path) = &path else {
+            info!("SIGHUP: running the embedded demo, there is no file to reload");
+            continue;
+        };
+        match crate::reload::reload_file(&status, path) {
+            Ok(()) => info!(file = %path.display(), "SIGHUP: configuration reloaded"),
+            Err(e) => error!("SIGHUP: reload refused, the running configuration stays:\n{e:#}"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
-use crate::call_view::CallView;
+use crate::call_view::{CallView, TraceView};
 use crate::json::JsonError;
 use crate::routes::ApiState;
 
@@ -48,20 +48,45 @@ pub(super) async fn recent(
     Ok(Json(CallList { calls }).into_response())
 }
 
-/// `GET /api/calls/{id}`: one call by Switchboard's id.
+/// The routing trace alone, wrapped like every API list.
+#[derive(Serialize)]
+struct TraceList<'a> {
+    trace: Vec<TraceView<'a>>,
+}
+
+/// `GET /api/calls/{id}`: one call by Switchboard's id, with its routing trace.
 pub(super) async fn one(
     State(state): State<ApiState>,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, JsonError> {
+    let record = call_by_path(&state, id).await?;
+    Ok(Json(CallView::with_trace(&record)).into_response())
+}
+
+/// `GET /api/calls/{id}/trace`: just the routing trace of one call, `{"trace": [...]}`
+/// (empty for a direct call).
+pub(super) async fn trace(
+    State(state): State<ApiState>,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, JsonError> {
+    let record = call_by_path(&state, id).await?;
+    let trace = TraceView::list(&record.trace);
+    Ok(Json(TraceList { trace }).into_response())
+}
+
+/// The call the path names by Switchboard's id, or the error answer.
+async fn call_by_path(
+    state: &ApiState,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<sb_store::CallRecord, JsonError> {
     let Path(id) =
         id.map_err(|rejection| JsonError::rejected(rejection.status(), rejection.body_text()))?;
-    let record = state
+    state
         .store
         .call(&id)
         .await
         .map_err(|err| JsonError::internal("cannot read call records", &err))?
-        .ok_or_else(|| JsonError::not_found(format!("no call with id {id:?}")))?;
-    Ok(Json(CallView::new(&record)).into_response())
+        .ok_or_else(|| JsonError::not_found(format!("no call with id {id:?}")))
 }
 
 fn limit(raw: Option<&str>) -> Result<u32, JsonError> {

@@ -1,15 +1,17 @@
 //! The router: which path goes to which handler, and the state they share.
 
 mod calls;
+mod control;
 mod metrics;
 mod registrations;
 
 use std::sync::Arc;
 
-use axum::routing::get;
+use axum::routing::{get, post, put};
 use axum::Router;
 use sb_store::Store;
 
+use crate::control::Control;
 use crate::live::LiveView;
 
 /// What the handlers read: the database for history, the [`LiveView`] for the present.
@@ -22,6 +24,8 @@ pub struct ApiState {
     pub store: Store,
     /// Calls in progress, registrations, draining: implemented by the SIP layer.
     pub live: Arc<dyn LiveView>,
+    /// Reload and schedule overrides: implemented by the SIP layer.
+    pub control: Arc<dyn Control>,
 }
 
 /// Every HTTP endpoint of Switchboard, ready to serve (see the crate docs for the list).
@@ -34,7 +38,14 @@ pub fn router(state: ApiState) -> Router {
         .route("/metrics", get(metrics::metrics))
         .route("/api/calls", get(calls::recent))
         .route("/api/calls/{id}", get(calls::one))
+        .route("/api/calls/{id}/trace", get(calls::trace))
         .route("/api/registrations", get(registrations::list))
+        .route("/api/reload", post(control::reload))
+        .route("/api/schedules", get(control::schedules))
+        .route(
+            "/api/schedules/{name}/override",
+            put(control::set_override).delete(control::clear_override),
+        )
         .with_state(state)
 }
 

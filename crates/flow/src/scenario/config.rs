@@ -72,8 +72,12 @@ pub enum StepConfig {
     Play(PlayStep),
     /// Play a prompt and act on the digits the caller presses.
     Menu(MenuStep),
-    /// Ring one extension.
+    /// Ring one extension (and, if asked, its mobile at the same time).
     Dial(DialStep),
+    /// Ring several extensions: all at once, or one after another.
+    RingGroup(RingGroupStep),
+    /// Ring an outside number through the trunk.
+    Forward(ForwardStep),
     /// Hand the call to a queue (executed by the ACD) and wait for its outcome.
     Queue(QueueStep),
     /// Ask the responsible-manager service (ICM) and wait for its outcome.
@@ -96,6 +100,8 @@ impl StepConfig {
             StepConfig::Play(_) => "play",
             StepConfig::Menu(_) => "menu",
             StepConfig::Dial(_) => "dial",
+            StepConfig::RingGroup(_) => "ring_group",
+            StepConfig::Forward(_) => "forward",
             StepConfig::Queue(_) => "queue",
             StepConfig::Responsible(_) => "responsible",
             StepConfig::Voicemail(_) => "voicemail",
@@ -134,6 +140,12 @@ pub struct ScheduleStep {
 pub struct PlayStep {
     /// Played in order; at least one.
     pub prompts: Vec<String>,
+    /// Whether to answer the call before playing (the default). `answer = false` plays
+    /// the prompts as early media (183 Session Progress) on a call not yet answered, so
+    /// the caller is not charged for hearing "all lines are busy" before a dial or a
+    /// queue; the first later step that needs an answered call answers it.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub answer: bool,
     /// The step after the prompts; the default when left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
@@ -188,6 +200,10 @@ fn default_retries() -> u32 {
 pub struct DialStep {
     /// The extension number; it must exist.
     pub extension: String,
+    /// Also ring the extension's mobile through the trunk, at the same time: whoever
+    /// answers first has the call. The extension must have a mobile.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub mobile: bool,
     /// Seconds to ring before `no_answer`.
     #[serde(default = "default_ring_timeout")]
     pub timeout: u32,
@@ -204,6 +220,83 @@ pub const DEFAULT_RING_TIMEOUT: u32 = 15;
 
 fn default_ring_timeout() -> u32 {
     DEFAULT_RING_TIMEOUT
+}
+
+/// How a ring group rings its members.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RingStrategy {
+    /// Every member at once, for `member_timeout` seconds (the default).
+    #[default]
+    All,
+    /// One member after another, always from the first listed.
+    InOrder,
+    /// One after another, starting after the member who answered the group's last call,
+    /// so the calls spread over the members.
+    RoundRobin,
+}
+
+/// `kind = "ring_group"`: ring several extensions.
+///
+/// With `all`, one dial rings every member. With `in_order` and `round_robin`, members
+/// ring one at a time for `member_timeout` seconds each; a member who does not answer,
+/// is busy or is not registered is skipped. When every member was tried the step's
+/// outcome is `no_answer` if any member rang out, else `busy` if any was busy, else
+/// `unavailable`, routed by `on`, then `next`, then the default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RingGroupStep {
+    /// Extension numbers, in ringing order; at least one, each existing, none twice.
+    pub members: Vec<String>,
+    /// `all`, `in_order` or `round_robin`.
+    #[serde(default)]
+    pub strategy: RingStrategy,
+    /// Seconds each member rings (with `all`, how long the whole group rings).
+    #[serde(default = "default_ring_timeout")]
+    pub member_timeout: u32,
+    /// Outcome to step; `answered` ends the flow.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub on: BTreeMap<Outcome, String>,
+    /// The step for any outcome not in `on`; the default when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+/// `kind = "forward"`: ring an outside number (a mobile, another office) through the trunk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForwardStep {
+    /// The number: digits, optionally after `+` (`+79000000101`).
+    pub number: String,
+    /// Seconds to ring before `no_answer`; longer than for an extension, because a call
+    /// through a carrier takes a few seconds to start ringing.
+    #[serde(default = "default_forward_timeout")]
+    pub timeout: u32,
+    /// Outcome to step; `answered` ends the flow.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub on: BTreeMap<Outcome, String>,
+    /// The step for any outcome not in `on`; the default when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+/// The ring timeout of `forward` steps.
+pub const DEFAULT_FORWARD_TIMEOUT: u32 = 30;
+
+fn default_forward_timeout() -> u32 {
+    DEFAULT_FORWARD_TIMEOUT
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(value: &bool) -> bool {
+    *value
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 /// `kind = "queue"`: hand the call to a queue and route on how it ended.

@@ -1,6 +1,6 @@
 //! The demo office's scenario `main` (DEMO.md): the fixed ground tests and a first run share.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use super::config::Outcome;
 use super::config::{
@@ -80,6 +80,7 @@ pub fn demo_main_scenario() -> ScenarioConfig {
     let play = |prompt: &str, next: &str| {
         StepConfig::Play(PlayStep {
             prompts: vec![text(prompt)],
+            answer: true,
             next: Some(text(next)),
         })
     };
@@ -132,6 +133,7 @@ pub fn demo_main_scenario() -> ScenarioConfig {
             "operator",
             StepConfig::Dial(DialStep {
                 extension: text("101"),
+                mobile: false,
                 timeout: DEFAULT_RING_TIMEOUT,
                 on: BTreeMap::new(),
                 next: Some(text("voicemail")),
@@ -157,9 +159,11 @@ pub fn demo_main_scenario() -> ScenarioConfig {
     }
 }
 
-/// The demo extensions, 101-109.
-pub fn demo_extensions() -> BTreeSet<String> {
-    (101..=109).map(|n: u32| n.to_string()).collect()
+/// The demo extensions, 101-109, each with its mobile `+79000000NNN` (DEMO.md).
+pub fn demo_extensions() -> BTreeMap<String, Option<String>> {
+    (101..=109)
+        .map(|n: u32| (n.to_string(), Some(format!("+79000000{n}"))))
+        .collect()
 }
 
 /// The demo office's flows: scenario `main`, schedule `main`, extensions 101-109.
@@ -189,5 +193,7 @@ mod tests {
         let flows = demo_flows();
         assert!(flows.is_extension("104"));
         assert!(!flows.is_extension("110"));
+        assert_eq!(flows.mobile("104"), Some("+79000000104"));
+        assert_eq!(flows.mobile("110"), None);
     }
 }

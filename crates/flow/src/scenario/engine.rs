@@ -1,12 +1,16 @@
 //! The call flow engine: one call's walk through a scenario, driven by events and `now`.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::config::{MenuStep, Outcome, ScenarioConfig, StepConfig, DEFAULT_RING_TIMEOUT};
+use super::config::{
+    MenuStep, Outcome, RingGroupStep, RingStrategy, ScenarioConfig, StepConfig,
+    DEFAULT_RING_TIMEOUT,
+};
 use super::validate::{handoff, Flows};
 use crate::schedule::{Greeting, Mode};
 
@@ -17,12 +21,44 @@ pub const INTER_DIGIT_TIMEOUT: Duration = Duration::from_secs(3);
 /// up and hangs up; validation already refuses such loops, this guards the engine itself.
 const MAX_IMMEDIATE_STEPS: usize = 64;
 
+/// The prompt name that stands for the greeting of the time of day.
+pub(crate) const GREETING: &str = "greeting";
+
+/// What [`GREETING`] becomes, by the time of day; [`Flows::prompt_names`] lists all three,
+/// so the prompt files are checked for every hour.
+pub(crate) fn greeting_prompt(greeting: Greeting) -> &'static str {
+    match greeting {
+        Greeting::Morning => "greeting-morning",
+        Greeting::Day => "greeting-day",
+        Greeting::Evening => "greeting-evening",
+    }
+}
+
+/// One party a [`Action::Dial`] rings.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DialTarget {
+    /// An extension: every registered device of it.
+    Extension(String),
+    /// A number outside, reached through the trunk (`+79000000101`).
+    Outside(String),
+}
+
+impl fmt::Display for DialTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DialTarget::Extension(number) => f.write_str(number),
+            DialTarget::Outside(number) => write!(f, "outside {number}"),
+        }
+    }
+}
+
 /// What the shell must do for the call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// Answer the call (sent once, before the first prompt, menu or voicemail).
     Answer,
-    /// Play the prompts in order, then report [`Event::PlayFinished`] with `id`.
+    /// Play the prompts in order, then report [`Event::PlayFinished`] with `id`. On a call
+    /// not yet answered (no [`Action::Answer`] before it) play them as early media.
     Play {
         /// Prompt names, `greeting` already resolved to `greeting-morning` and so on.
         prompts: Vec<String>,
@@ -40,11 +76,13 @@ pub enum Action {
         /// When to fire.
         at: DateTime<Utc>,
     },
-    /// Ring an extension and report [`Event::DialOutcome`]; the shell gives up after
-    /// `timeout` and reports [`Outcome::NoAnswer`].
+    /// Ring every target at once and report one [`Event::DialOutcome`] for them all: the
+    /// first to answer has the call and the others stop ringing. The shell gives up after
+    /// `timeout` and reports [`Outcome::NoAnswer`]; when no target could ring it reports
+    /// what stopped them (busy, unavailable).
     Dial {
-        /// The extension number.
-        extension: String,
+        /// Who rings; never empty.
+        targets: Vec<DialTarget>,
         /// How long to ring.
         timeout: Duration,
     },
@@ -83,7 +121,7 @@ pub enum Event {
     Digit(char),
     /// The timer of the last [`Action::SetTimer`] fired.
     TimerFired,
-    /// The extension of the last [`Action::Dial`] answered or did not.
+    /// The targets of the last [`Action::Dial`] answered or did not.
     DialOutcome(Outcome),
     /// The queue or responsible-manager hook ended.
     HookOutcome(Outcome),
@@ -105,11 +143,39 @@ pub struct TraceEntry {
 /// What the flow waits for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Wait {
-    Play { id: u32 },
+    Play {
+        id: u32,
+    },
     Menu(MenuState),
-    Dial { extension: String, timeout: u32 },
-    Hook { label: String },
+    /// One dial decides: `label` names it in the trace (`dial 101`, `forward +7...`).
+    Dial {
+        label: String,
+        timeout: u32,
+    },
+    /// A ring group ringing its members one at a time.
+    Ring(RingState),
+    Hook {
+        label: String,
+    },
     Finished,
+}
+
+/// A ring group ringing its members one after another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RingState {
+    /// The step's name, for the trace.
+    group: String,
+    /// Members in the order they ring this time.
+    order: Vec<String>,
+    /// The member ringing now, an index into `order`.
+    at: usize,
+    /// Seconds each member rings.
+    timeout: u32,
+    /// Whether any member rang out, or was busy, so far.
+    rang_out: bool,
+    busy: bool,
+    /// The [`RingMemory`](super::RingMemory) key to record who answers; round robin only.
+    memory_key: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -230,12 +296,15 @@ impl CallFlow {
                     self.menu_input(menu, true, now, &mut out);
                 }
             }
-            (Event::DialOutcome(outcome), Wait::Dial { extension, timeout }) => {
+            (Event::DialOutcome(outcome), Wait::Dial { label, timeout }) => {
                 let text = match outcome {
-                    Outcome::NoAnswer => format!("dial {extension}: no answer after {timeout} s"),
-                    outcome => format!("dial {extension}: {outcome}"),
+                    Outcome::NoAnswer => format!("{label}: no answer after {timeout} s"),
+                    outcome => format!("{label}: {outcome}"),
                 };
                 self.handed_off(outcome, text, now, &mut out);
+            }
+            (Event::DialOutcome(outcome), Wait::Ring(ring)) => {
+                self.ring_outcome(ring, outcome, now, &mut out);
             }
             (Event::HookOutcome(outcome), Wait::Hook { label }) => {
                 self.handed_off(outcome, format!("{label}: {outcome}"), now, &mut out);
@@ -293,8 +362,11 @@ impl CallFlow {
         }
     }
 
-    fn play(&mut self, prompts: Vec<String>, out: &mut Vec<Action>) -> u32 {
-        self.answer(out);
+    /// Starts a playback; `answer` first unless it may be early media.
+    fn play(&mut self, prompts: Vec<String>, answer: bool, out: &mut Vec<Action>) -> u32 {
+        if answer {
+            self.answer(out);
+        }
         let id = self.next_play;
         self.next_play += 1;
         out.push(Action::Play { prompts, id });
@@ -425,15 +497,20 @@ impl CallFlow {
             }
             StepConfig::Play(play) => {
                 let prompts = self.resolve(&play.prompts, scenario, now);
-                self.note(now, format!("play {}", prompts.join(", ")));
-                let id = self.play(prompts, out);
+                let early = if play.answer || self.answered {
+                    ""
+                } else {
+                    " (before answer)"
+                };
+                self.note(now, format!("play {}{early}", prompts.join(", ")));
+                let id = self.play(prompts, play.answer, out);
                 self.wait = Wait::Play { id };
                 None
             }
             StepConfig::Menu(menu) => {
                 let prompts = self.resolve(&menu.prompts, scenario, now);
                 self.note(now, format!("menu {}", prompts.join(", ")));
-                let id = self.play(prompts, out);
+                let id = self.play(prompts, true, out);
                 self.wait = Wait::Menu(MenuState {
                     playing: Some(id),
                     deadline: None,
@@ -443,7 +520,29 @@ impl CallFlow {
                 None
             }
             StepConfig::Dial(dial) => {
-                self.dial(dial.extension.clone(), dial.timeout, now, out);
+                let mut targets = vec![DialTarget::Extension(dial.extension.clone())];
+                let mut label = format!("dial {}", dial.extension);
+                // Validation requires the mobile; flows built without it ring the desk.
+                if let Some(mobile) = flows.mobile(&dial.extension).filter(|_| dial.mobile) {
+                    label = format!("{label} and mobile {mobile}");
+                    targets.push(DialTarget::Outside(mobile.to_owned()));
+                }
+                self.dial(label, targets, dial.timeout, now, out);
+                None
+            }
+            StepConfig::RingGroup(group) if group.members.is_empty() => {
+                // Validation refuses this; flows built without it must not dial nobody.
+                let text = format!("ring group {}: no members", self.step);
+                self.route_to_default(now, text, out)
+            }
+            StepConfig::RingGroup(group) => {
+                self.ring_group(group, now, out);
+                None
+            }
+            StepConfig::Forward(forward) => {
+                let targets = vec![DialTarget::Outside(forward.number.clone())];
+                let label = format!("forward {}", forward.number);
+                self.dial(label, targets, forward.timeout, now, out);
                 None
             }
             StepConfig::Queue(queue) => {
@@ -506,13 +605,142 @@ impl CallFlow {
         }
     }
 
-    fn dial(&mut self, extension: String, timeout: u32, now: DateTime<Utc>, out: &mut Vec<Action>) {
-        self.note(now, format!("dial {extension} ({timeout} s)"));
+    /// Rings `targets` at once; one outcome decides, routed by the step's `on`/`next`.
+    fn dial(
+        &mut self,
+        label: String,
+        targets: Vec<DialTarget>,
+        timeout: u32,
+        now: DateTime<Utc>,
+        out: &mut Vec<Action>,
+    ) {
+        self.note(now, format!("{label} ({timeout} s)"));
         out.push(Action::Dial {
-            extension: extension.clone(),
+            targets,
             timeout: Duration::from_secs(u64::from(timeout)),
         });
-        self.wait = Wait::Dial { extension, timeout };
+        self.wait = Wait::Dial { label, timeout };
+    }
+
+    /// Enters a ring group: `all` is one dial of every member; the other strategies ring
+    /// the first member of this call's order, and [`CallFlow::ring_outcome`] the rest.
+    fn ring_group(&mut self, group: &RingGroupStep, now: DateTime<Utc>, out: &mut Vec<Action>) {
+        let name = self.step.clone();
+        let timeout = group.member_timeout;
+        if group.strategy == RingStrategy::All {
+            let targets = group
+                .members
+                .iter()
+                .map(|member| DialTarget::Extension(member.clone()))
+                .collect();
+            let label = format!("ring group {name}");
+            let text = format!(
+                "{label}: {} at once ({timeout} s)",
+                group.members.join(", ")
+            );
+            self.note(now, text);
+            out.push(Action::Dial {
+                targets,
+                timeout: Duration::from_secs(u64::from(timeout)),
+            });
+            self.wait = Wait::Dial { label, timeout };
+            return;
+        }
+        let mut order = group.members.clone();
+        let mut memory_key = None;
+        if group.strategy == RingStrategy::RoundRobin {
+            let key = format!("{}/{name}", self.scenario);
+            let last = self.flows.ring_memory.last_answered(&key);
+            // A member who left the group since starts nothing: ring from the top.
+            if let Some(at) = last
+                .as_ref()
+                .and_then(|last| order.iter().position(|m| m == last))
+            {
+                order.rotate_left(at + 1);
+                let text = format!(
+                    "ring group {name}: round robin from {} ({} answered last)",
+                    order[0],
+                    order[order.len() - 1]
+                );
+                self.note(now, text);
+            }
+            memory_key = Some(key);
+        }
+        let ring = RingState {
+            group: name,
+            order,
+            at: 0,
+            timeout,
+            rang_out: false,
+            busy: false,
+            memory_key,
+        };
+        self.ring_member(ring, now, out);
+    }
+
+    /// Rings the member at `ring.at`.
+    fn ring_member(&mut self, ring: RingState, now: DateTime<Utc>, out: &mut Vec<Action>) {
+        let member = &ring.order[ring.at];
+        let text = format!(
+            "ring group {}: ring {member} ({} s)",
+            ring.group, ring.timeout
+        );
+        self.note(now, text);
+        out.push(Action::Dial {
+            targets: vec![DialTarget::Extension(member.clone())],
+            timeout: Duration::from_secs(u64::from(ring.timeout)),
+        });
+        self.wait = Wait::Ring(ring);
+    }
+
+    /// One member's outcome: an answer ends the flow (and is remembered for round robin);
+    /// anything else moves on to the next member, and after the last one the group's
+    /// outcome is routed: `no_answer` if any member rang out, else `busy` if any was busy,
+    /// else `unavailable` (nobody could ring at all).
+    fn ring_outcome(
+        &mut self,
+        mut ring: RingState,
+        outcome: Outcome,
+        now: DateTime<Utc>,
+        out: &mut Vec<Action>,
+    ) {
+        let member = ring.order[ring.at].clone();
+        let group = ring.group.clone();
+        match outcome {
+            Outcome::Answered => {
+                if let Some(key) = &ring.memory_key {
+                    self.flows.ring_memory.record_answer(key, &member);
+                }
+                self.note(now, format!("ring group {group}: {member} answered"));
+                self.wait = Wait::Finished;
+                return;
+            }
+            Outcome::NoAnswer => {
+                ring.rang_out = true;
+                let text = format!(
+                    "ring group {group}: {member} no answer after {} s",
+                    ring.timeout
+                );
+                self.note(now, text);
+            }
+            Outcome::Busy => {
+                ring.busy = true;
+                self.note(now, format!("ring group {group}: {member} busy"));
+            }
+            outcome => self.note(now, format!("ring group {group}: {member} {outcome}")),
+        }
+        ring.at += 1;
+        if ring.at < ring.order.len() {
+            return self.ring_member(ring, now, out);
+        }
+        let outcome = if ring.rang_out {
+            Outcome::NoAnswer
+        } else if ring.busy {
+            Outcome::Busy
+        } else {
+            Outcome::Unavailable
+        };
+        self.handed_off(outcome, format!("ring group {group}: {outcome}"), now, out);
     }
 
     /// `greeting` becomes the greeting for the scenario schedule's local hour.
@@ -526,15 +754,11 @@ impl CallFlow {
             .schedule
             .as_ref()
             .and_then(|name| self.flows.schedules.get(name))
-            .map(|schedule| match schedule.greeting_at(now) {
-                Greeting::Morning => "greeting-morning",
-                Greeting::Day => "greeting-day",
-                Greeting::Evening => "greeting-evening",
-            });
+            .map(|schedule| greeting_prompt(schedule.greeting_at(now)));
         prompts
             .iter()
             .map(|prompt| match (prompt.as_str(), greeting) {
-                ("greeting", Some(greeting)) => greeting.to_owned(),
+                (GREETING, Some(greeting)) => greeting.to_owned(),
                 _ => prompt.clone(),
             })
             .collect()
@@ -559,7 +783,7 @@ impl CallFlow {
             let longer = self
                 .flows
                 .extensions
-                .iter()
+                .keys()
                 .any(|ext| ext.len() > digits.len() && ext.starts_with(&digits));
             if longer {
                 let at = now + TimeDelta::from_std(INTER_DIGIT_TIMEOUT).unwrap_or_default();
@@ -575,7 +799,9 @@ impl CallFlow {
         }
         if step.direct_dial && self.flows.is_extension(&digits) {
             self.note(now, format!("menu: extension {digits} dialled"));
-            return self.dial(digits, DEFAULT_RING_TIMEOUT, now, out);
+            let targets = vec![DialTarget::Extension(digits.clone())];
+            let label = format!("dial {digits}");
+            return self.dial(label, targets, DEFAULT_RING_TIMEOUT, now, out);
         }
         self.menu_failure(menu, Some(digits), now, out);
     }
@@ -614,7 +840,7 @@ impl CallFlow {
                 Some(scenario) => self.resolve(&prompts, scenario, now),
                 None => prompts,
             };
-            menu.playing = Some(self.play(prompts, out));
+            menu.playing = Some(self.play(prompts, true, out));
             self.wait = Wait::Menu(menu);
             return;
         }

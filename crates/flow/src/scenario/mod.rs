@@ -6,22 +6,23 @@
 //!   `[scenario.NAME]`, one table per step under `[scenario.NAME.steps.STEP]` with
 //!   `kind = "..."` choosing what it does.
 //! - [`Flows::new`]: checks all scenarios against the schedules and the extension
-//!   numbers, every mistake reported at once with its key path ([`PathErrors`]).
+//!   numbers, every mistake reported at once with its key path ([`PathErrors`](crate::error::PathErrors)).
 //! - [`CallFlow`]: one call's walk, pure: [`CallFlow::start`] and
 //!   [`CallFlow::on_event`] take `now` and return [`Action`]s; [`CallFlow::trace`] tells
 //!   why the call went where it went.
 //!
-//! How outcomes route: a `dial`, `queue` or `responsible` step looks the outcome up in its
-//! `on` table, then uses its `next`, then the scenario `default`; `answered` ends the flow
-//! (a person has the call). A `schedule` mode left out, a `play` or `set` without `next`
+//! How outcomes route: a `dial`, `ring_group`, `forward`, `queue` or `responsible` step
+//! looks the outcome up in its `on` table, then uses its `next`, then the scenario
+//! `default`; `answered` ends the flow (a person has the call). A `schedule` mode left out, a `play` or `set` without `next`
 //! and a `menu` without `fallback` also go to the default. An outcome the default step
 //! itself cannot route hangs up with cause `unrouted`, with the reason in the trace.
 //!
 //! ```
-//! use std::collections::{BTreeMap, BTreeSet};
+//! use std::collections::BTreeMap;
 //! use std::sync::Arc;
+//! use std::time::Duration;
 //!
-//! use sb_flow::scenario::{Action, CallFlow, Event, Flows, Outcome, ScenarioConfig};
+//! use sb_flow::scenario::{Action, CallFlow, DialTarget, Event, Flows, Outcome, ScenarioConfig};
 //! use sb_flow::schedule::demo_schedule;
 //!
 //! #[derive(serde::Deserialize)]
@@ -69,6 +70,7 @@
 //!     [scenario.main.steps.operator]
 //!     kind = "dial"
 //!     extension = "101"
+//!     mobile = true             # her mobile rings too, through the trunk
 //!     timeout = 15              # the default
 //!     on = { busy = "voicemail", no_answer = "voicemail" }
 //!     next = "closed"           # any other outcome
@@ -82,13 +84,16 @@
 //!     cause = "closed"
 //! "#).unwrap();
 //!
-//! let extensions: BTreeSet<String> = (101..=109).map(|n: u32| n.to_string()).collect();
+//! // Extension number → mobile.
+//! let extensions: BTreeMap<String, Option<String>> = (101..=109)
+//!     .map(|n: u32| (n.to_string(), Some(format!("+79000000{n}"))))
+//!     .collect();
 //! let schedules = BTreeMap::from([("main".to_owned(), demo_schedule())]);
 //! let flows = Arc::new(Flows::new(file.scenario, schedules, extensions).unwrap());
 //!
 //! // Monday 13:05 in Moscow: lunch.
 //! let now = "2026-11-23T10:05:00Z".parse().unwrap();
-//! let (mut call, actions) = CallFlow::start(flows, "main", now, BTreeMap::new());
+//! let (mut call, actions) = CallFlow::start(flows.clone(), "main", now, BTreeMap::new());
 //! assert_eq!(actions, [Action::Answer, Action::Play { prompts: vec!["lunch".into()], id: 1 }]);
 //! let actions = call.on_event(Event::PlayFinished(1), now);
 //! assert_eq!(actions, [Action::Queue { name: "sales".into() }]);
@@ -103,20 +108,40 @@
 //!     "queue sales: timeout → voicemail",
 //!     "voicemail general",
 //! ]);
+//!
+//! // Monday 10:05: the greeting, the menu, and 0 rings Anna's desk and mobile at once.
+//! let now = "2026-11-23T07:05:00Z".parse().unwrap();
+//! let (mut call, _) = CallFlow::start(flows, "main", now, BTreeMap::new());
+//! let actions = call.on_event(Event::PlayFinished(1), now);
+//! assert_eq!(actions, [Action::Play { prompts: vec!["menu-default".into()], id: 2 }]);
+//! let actions = call.on_event(Event::Digit('0'), now);
+//! assert_eq!(actions, [
+//!     Action::StopPlay { id: 2 },
+//!     Action::Dial {
+//!         targets: vec![
+//!             DialTarget::Extension("101".into()),
+//!             DialTarget::Outside("+79000000101".into()),
+//!         ],
+//!         timeout: Duration::from_secs(15),
+//!     },
+//! ]);
 //! ```
 
 mod config;
 mod demo;
 mod engine;
+mod ring_memory;
 mod validate;
 
 #[cfg(test)]
 mod tests;
 
 pub use config::{
-    DialStep, GotoStep, HangupStep, MenuStep, Outcome, PlayStep, QueueStep, ResponsibleStep,
-    ScenarioConfig, ScheduleStep, SetStep, StepConfig, VoicemailStep, DEFAULT_RING_TIMEOUT,
+    DialStep, ForwardStep, GotoStep, HangupStep, MenuStep, Outcome, PlayStep, QueueStep,
+    ResponsibleStep, RingGroupStep, RingStrategy, ScenarioConfig, ScheduleStep, SetStep,
+    StepConfig, VoicemailStep, DEFAULT_FORWARD_TIMEOUT, DEFAULT_RING_TIMEOUT,
 };
 pub use demo::{demo_extensions, demo_flows, demo_main_scenario, DEMO_MAIN_TOML};
-pub use engine::{Action, CallFlow, Event, TraceEntry, INTER_DIGIT_TIMEOUT};
+pub use engine::{Action, CallFlow, DialTarget, Event, TraceEntry, INTER_DIGIT_TIMEOUT};
+pub use ring_memory::RingMemory;
 pub use validate::Flows;

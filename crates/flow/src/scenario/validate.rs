@@ -3,37 +3,50 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::config::{Outcome, ScenarioConfig, StepConfig};
+use super::engine::{greeting_prompt, GREETING};
+use super::ring_memory::RingMemory;
 use crate::error::{PathError, PathErrors};
-use crate::schedule::{Override, Schedule};
+use crate::schedule::{Greeting, ModeDecision, Override, Schedule};
+use chrono::{DateTime, Utc};
 
 /// Everything a call flow consults: the checked scenarios, the compiled schedules with
-/// their manual overrides, and the extension numbers that exist.
+/// their manual overrides, the extension numbers that exist with their mobiles, and the
+/// round-robin [`RingMemory`].
 ///
-/// Built once from the config by [`Flows::new`] and shared (`Arc`) by every call.
+/// Built once from the config by [`Flows::new`] and shared (`Arc`) by every call. A clone
+/// shares the ring memory with the original.
 #[derive(Debug, Clone)]
 pub struct Flows {
     pub(crate) scenarios: BTreeMap<String, ScenarioConfig>,
     pub(crate) schedules: BTreeMap<String, Schedule>,
     pub(crate) overrides: BTreeMap<String, Override>,
-    pub(crate) extensions: BTreeSet<String>,
+    /// Extension number → its mobile, if it has one.
+    pub(crate) extensions: BTreeMap<String, Option<String>>,
+    pub(crate) ring_memory: RingMemory,
 }
 
 impl Flows {
     /// Checks the scenarios against the schedules and the extension numbers, reporting
     /// every mistake: unknown step, scenario or schedule names, steps nothing leads to,
     /// loops of steps that never wait for the caller (`schedule`, `set`, `goto`), menu
-    /// keys that are not DTMF, unknown extensions, empty prompts, zero timeouts, and
-    /// `answered` mapped to a step (a person has the call; the flow is over).
+    /// keys that are not DTMF, unknown extensions, a `mobile` dial of an extension with
+    /// no mobile, ring groups without members or with a member twice, outside numbers that
+    /// are not numbers, empty prompts, zero timeouts, and `answered` mapped to a step (a
+    /// person has the call; the flow is over).
+    ///
+    /// `extensions` maps each extension number to its mobile (`+79000000101`), if any.
+    /// The ring memory starts empty; see [`Flows::with_ring_memory`].
     pub fn new(
         scenarios: BTreeMap<String, ScenarioConfig>,
         schedules: BTreeMap<String, Schedule>,
-        extensions: BTreeSet<String>,
+        extensions: BTreeMap<String, Option<String>>,
     ) -> Result<Flows, PathErrors> {
         let flows = Flows {
             scenarios,
             schedules,
             overrides: BTreeMap::new(),
             extensions,
+            ring_memory: RingMemory::new(),
         };
         let mut errors = Vec::new();
         for (name, scenario) in &flows.scenarios {
@@ -55,9 +68,61 @@ impl Flows {
         };
     }
 
+    /// The round-robin memory these flows read and write; a handle to the same memory.
+    pub fn ring_memory(&self) -> RingMemory {
+        self.ring_memory.clone()
+    }
+
+    /// These flows with `memory` in place of their own: on a configuration reload the
+    /// shell passes the old flows' [`Flows::ring_memory`], so round-robin groups go on
+    /// where they were. Groups that no longer exist are harmless: nothing asks for them.
+    pub fn with_ring_memory(mut self, memory: RingMemory) -> Flows {
+        self.ring_memory = memory;
+        self
+    }
+
+    /// The mode of schedule `name` at `now`, with its manual override laid on: what a call
+    /// starting now would be routed by. `None` for an unknown schedule.
+    pub fn schedule_mode(&self, name: &str, now: DateTime<Utc>) -> Option<ModeDecision> {
+        let schedule = self.schedules.get(name)?;
+        Some(schedule.mode_at_with(now, self.overrides.get(name)))
+    }
+
     /// Whether `number` is a known extension.
     pub fn is_extension(&self, number: &str) -> bool {
-        self.extensions.contains(number)
+        self.extensions.contains_key(number)
+    }
+
+    /// The mobile of extension `number`, if it exists and has one.
+    pub fn mobile(&self, number: &str) -> Option<&str> {
+        self.extensions.get(number)?.as_deref()
+    }
+
+    /// Every prompt a step can play, as `(key path, prompt name)`, in the order of the
+    /// scenarios and steps: `play` and `menu` prompts, `invalid_prompts`,
+    /// `timeout_prompts`. `greeting` is listed as `greeting-morning`, `greeting-day` and
+    /// `greeting-evening`, each at the same path, since the hour picks one at call time.
+    /// The shell checks them against the prompt files at load, so a missing recording is
+    /// an error at start-up rather than silence on a call.
+    pub fn prompt_names(&self) -> Vec<(String, String)> {
+        let mut names = Vec::new();
+        for (name, scenario) in &self.scenarios {
+            for (step_name, step) in &scenario.steps {
+                for (key, prompts) in prompt_lists(step) {
+                    for (i, prompt) in prompts.iter().enumerate() {
+                        let path = format!("scenario.{name}.steps.{step_name}.{key}[{i}]");
+                        if prompt == GREETING {
+                            for greeting in [Greeting::Morning, Greeting::Day, Greeting::Evening] {
+                                names.push((path.clone(), greeting_prompt(greeting).to_owned()));
+                            }
+                        } else {
+                            names.push((path, prompt.clone()));
+                        }
+                    }
+                }
+            }
+        }
+        names
     }
 
     /// The scenario by name.
@@ -107,16 +172,8 @@ impl Flows {
                         Some(_) => {}
                     }
                 }
-                StepConfig::Play(play) => {
-                    if play.prompts.is_empty() {
-                        error(format!("{path}.prompts"), "no prompt to play".into());
-                    }
-                    if play.prompts.iter().any(|p| p == "greeting") && scenario.schedule.is_none() {
-                        error(
-                            format!("{path}.prompts"),
-                            "\"greeting\" needs the scenario's schedule".into(),
-                        );
-                    }
+                StepConfig::Play(play) if play.prompts.is_empty() => {
+                    error(format!("{path}.prompts"), "no prompt to play".into());
                 }
                 StepConfig::Menu(menu) => {
                     if menu.prompts.is_empty() {
@@ -143,8 +200,55 @@ impl Flows {
                             format!("{path}.extension"),
                             format!("no extension \"{}\"", dial.extension),
                         );
+                    } else if dial.mobile && self.mobile(&dial.extension).is_none() {
+                        error(
+                            format!("{path}.mobile"),
+                            format!("extension \"{}\" has no mobile", dial.extension),
+                        );
                     }
                     if dial.timeout == 0 {
+                        error(
+                            format!("{path}.timeout"),
+                            "must be at least 1 second".into(),
+                        );
+                    }
+                }
+                StepConfig::RingGroup(group) => {
+                    if group.members.is_empty() {
+                        error(format!("{path}.members"), "no member to ring".into());
+                    }
+                    let mut listed = BTreeSet::new();
+                    for (i, member) in group.members.iter().enumerate() {
+                        if !self.is_extension(member) {
+                            error(
+                                format!("{path}.members[{i}]"),
+                                format!("no extension \"{member}\""),
+                            );
+                        } else if !listed.insert(member) {
+                            error(
+                                format!("{path}.members[{i}]"),
+                                format!("\"{member}\" is listed twice"),
+                            );
+                        }
+                    }
+                    if group.member_timeout == 0 {
+                        error(
+                            format!("{path}.member_timeout"),
+                            "must be at least 1 second".into(),
+                        );
+                    }
+                }
+                StepConfig::Forward(forward) => {
+                    if !is_phone_number(&forward.number) {
+                        error(
+                            format!("{path}.number"),
+                            format!(
+                                "\"{}\" is not a phone number (3 to 15 digits, optionally after +)",
+                                forward.number
+                            ),
+                        );
+                    }
+                    if forward.timeout == 0 {
                         error(
                             format!("{path}.timeout"),
                             "must be at least 1 second".into(),
@@ -158,6 +262,18 @@ impl Flows {
                     );
                 }
                 _ => {}
+            }
+            // The engine resolves `greeting` by the scenario's schedule; without one it
+            // would play a file called "greeting" that no hour chose.
+            if scenario.schedule.is_none() {
+                for (key, prompts) in prompt_lists(step) {
+                    if prompts.iter().any(|p| p == GREETING) {
+                        error(
+                            format!("{path}.{key}"),
+                            "\"greeting\" needs the scenario's schedule".into(),
+                        );
+                    }
+                }
             }
             if let Some((on, _)) = handoff(step) {
                 if on.contains_key(&Outcome::Answered) {
@@ -292,10 +408,31 @@ pub(crate) fn is_dtmf_key(key: &str) -> bool {
     matches!((chars.next(), chars.next()), (Some(c), None) if c.is_ascii_digit() || c == '*' || c == '#')
 }
 
+/// Digits, optionally after `+`: 3 to 15 of them (E.164 allows at most 15).
+fn is_phone_number(text: &str) -> bool {
+    let digits = text.strip_prefix('+').unwrap_or(text);
+    (3..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The prompt lists of a step with their keys, in the order the step plays them.
+fn prompt_lists(step: &StepConfig) -> Vec<(&'static str, &[String])> {
+    match step {
+        StepConfig::Play(play) => vec![("prompts", &play.prompts)],
+        StepConfig::Menu(menu) => vec![
+            ("prompts", &menu.prompts),
+            ("invalid_prompts", &menu.invalid_prompts),
+            ("timeout_prompts", &menu.timeout_prompts),
+        ],
+        _ => Vec::new(),
+    }
+}
+
 /// The outcome map and `next` of steps that hand the call to someone.
 pub(crate) fn handoff(step: &StepConfig) -> Option<(&BTreeMap<Outcome, String>, &Option<String>)> {
     match step {
         StepConfig::Dial(s) => Some((&s.on, &s.next)),
+        StepConfig::RingGroup(s) => Some((&s.on, &s.next)),
+        StepConfig::Forward(s) => Some((&s.on, &s.next)),
         StepConfig::Queue(s) => Some((&s.on, &s.next)),
         StepConfig::Responsible(s) => Some((&s.on, &s.next)),
         _ => None,

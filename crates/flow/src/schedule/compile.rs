@@ -63,20 +63,45 @@ impl ScheduleConfig {
                     "\"{text}\" is outside the working hours of every day, so lunch would never apply"
                 );
                 errors.push(PathError::new(path, message));
+            } else {
+                // Lunch half inside the hours is half lunch, half night: rarely meant, and
+                // callers would hear the night greeting in the middle of the day.
+                let days: Vec<&str> = (self.days().iter().zip(&week))
+                    .filter(|(_, spans)| sticks_out(lunch, spans))
+                    .map(|((key, _), _)| *key)
+                    .collect();
+                if !days.is_empty() {
+                    let message = format!(
+                        "\"{text}\" is partly outside the working hours on {}",
+                        days.join(", ")
+                    );
+                    errors.push(PathError::new(path, message));
+                }
             }
             Some(lunch)
         });
 
-        let holidays: Vec<Holiday> = (self.holidays.iter().enumerate())
-            .filter_map(|(i, holiday)| {
-                Holiday::parse(&holiday.date, holiday.name.clone())
-                    .map_err(|error| {
-                        let path = format!("{prefix}.holidays[{i}].date");
-                        errors.push(PathError::new(path, error));
-                    })
-                    .ok()
-            })
-            .collect();
+        let mut holidays: Vec<(usize, Holiday)> = Vec::new();
+        for (i, config) in self.holidays.iter().enumerate() {
+            let path = format!("{prefix}.holidays[{i}].date");
+            let holiday = match Holiday::parse(&config.date, config.name.clone()) {
+                Ok(holiday) => holiday,
+                Err(error) => {
+                    errors.push(PathError::new(path, error));
+                    continue;
+                }
+            };
+            if let Some((j, _)) = holidays.iter().find(|(_, other)| other.overlaps(&holiday)) {
+                let message = format!(
+                    "\"{}\" overlaps holidays[{j}] (\"{}\")",
+                    config.date, self.holidays[*j].date
+                );
+                errors.push(PathError::new(path, message));
+                continue;
+            }
+            holidays.push((i, holiday));
+        }
+        let holidays: Vec<Holiday> = holidays.into_iter().map(|(_, holiday)| holiday).collect();
 
         let greeting = &self.greeting;
         let morning_ends = clock(
@@ -136,6 +161,21 @@ fn day_spans(path: &str, intervals: &[String], errors: &mut Vec<PathError>) -> V
     let mut spans: Vec<Span> = spans.into_iter().map(|(span, _)| span).collect();
     spans.sort_by_key(|span| span.start);
     spans
+}
+
+/// Whether `lunch` overlaps the day's working time only in part. Touching intervals
+/// (`09:00-13:00`, `13:00-18:00`) count as one stretch of working time.
+fn sticks_out(lunch: Span, spans: &[Span]) -> bool {
+    let mut merged: Vec<Span> = Vec::new();
+    for &span in spans {
+        match merged.last_mut() {
+            Some(last) if last.end >= span.start => last.end = last.end.max(span.end),
+            _ => merged.push(span),
+        }
+    }
+    merged
+        .iter()
+        .any(|span| span.overlaps(lunch) && (lunch.start < span.start || span.end < lunch.end))
 }
 
 fn clock(path: &str, text: &str, errors: &mut Vec<PathError>) -> Option<Clock> {
@@ -239,6 +279,57 @@ mod tests {
             [
                 "schedule.main.lunch: \"01:00-02:00\" is outside the working hours of every day, \
               so lunch would never apply"
+            ]
+        );
+    }
+
+    #[test]
+    fn names_a_lunch_partly_outside_the_hours_by_day() {
+        let mut config = config();
+        config.tue = vec!["09:00-13:30".into()];
+        config.wed = vec!["09:00-13:00".into(), "13:00-18:00".into()];
+        config.thu = vec!["09:00-13:00".into(), "14:00-18:00".into()];
+        config.sat = vec!["13:30-16:00".into()];
+        assert_eq!(
+            errors(&config),
+            ["schedule.main.lunch: \"13:00-14:00\" is partly outside the working hours on tue, sat"]
+        );
+        // Exactly the gap between two intervals, and touching intervals: fine.
+        config.tue = vec!["09:00-13:00".into(), "14:00-18:00".into()];
+        config.sat = vec!["10:00-13:00".into(), "13:00-14:00".into()];
+        assert!(config.compile("main").is_ok());
+        config.lunch = Some("12:00-15:00".into());
+        assert_eq!(
+            errors(&config),
+            ["schedule.main.lunch: \"12:00-15:00\" is partly outside the working hours on tue, thu, sat"]
+        );
+    }
+
+    #[test]
+    fn names_overlapping_holidays_by_index() {
+        let mut config = config();
+        let holiday = |date: &str| HolidayConfig {
+            date: date.into(),
+            name: None,
+        };
+        config.holidays = vec![
+            holiday("01-01..01-08"),
+            holiday("bad"),
+            holiday("01-07"),
+            holiday("2027-01-03..2027-01-10"),
+            holiday("05-09"),
+            holiday("2027-05-10"),
+            holiday("2027-05-10"),
+        ];
+        assert_eq!(
+            errors(&config),
+            [
+                "schedule.main.holidays[1].date: \"bad\" is not a date \
+                 (expected YYYY-MM-DD, MM-DD, or two of one kind joined by ..)",
+                "schedule.main.holidays[2].date: \"01-07\" overlaps holidays[0] (\"01-01..01-08\")",
+                "schedule.main.holidays[3].date: \"2027-01-03..2027-01-10\" overlaps holidays[0] \
+                 (\"01-01..01-08\")",
+                "schedule.main.holidays[6].date: \"2027-05-10\" overlaps holidays[5] (\"2027-05-10\")",
             ]
         );
     }

@@ -42,9 +42,12 @@ pub struct ScheduleConfig {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sun: Vec<String>,
     /// The lunch break, `"13:00-14:00"`, on every working day within its working hours.
+    /// It must fall on working time on some day, and never only partly: a lunch that
+    /// sticks out of a day's hours would be half lunch, half night.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lunch: Option<String>,
-    /// Days off that override the weekly hours for the whole local day.
+    /// Days off that override the weekly hours for the whole local day; no two may share
+    /// a day (a second rule for one day is a duplicate whose name would never show).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub holidays: Vec<HolidayConfig>,
     /// When the morning greeting ends and the evening one begins.

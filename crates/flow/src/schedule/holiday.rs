@@ -83,6 +83,29 @@ impl Holiday {
     }
 }
 
+impl Holiday {
+    /// Whether the two share a day in some year. Two rules for one day are a mistake: only
+    /// the first one's name would ever show, and removing one would not reopen the office.
+    pub(crate) fn overlaps(&self, other: &Holiday) -> bool {
+        // Four years hold every yearly date, 29 February included.
+        const LEAP_CYCLE_DAYS: usize = 4 * 365 + 1;
+        let days = |from: NaiveDate, count: usize| from.iter_days().take(count);
+        match (self.dates, other.dates) {
+            (Dates::Fixed { from, to }, Dates::Fixed { from: f, to: t }) => from <= t && f <= to,
+            (Dates::Fixed { from, to }, Dates::Yearly { .. }) => {
+                let count = (to - from).num_days().unsigned_abs() as usize + 1;
+                days(from, count.min(LEAP_CYCLE_DAYS)).any(|day| other.covers(day))
+            }
+            (Dates::Yearly { .. }, Dates::Fixed { .. }) => other.overlaps(self),
+            (Dates::Yearly { .. }, Dates::Yearly { .. }) => {
+                // 2000 is a leap year, so its days are every month-day there is.
+                let year = NaiveDate::from_ymd_opt(2000, 1, 1).expect("a valid date");
+                days(year, 366).any(|day| self.covers(day) && other.covers(day))
+            }
+        }
+    }
+}
+
 fn parse_day(text: &str) -> Result<Day, HolidayDateError> {
     let parts: Vec<&str> = text.split('-').collect();
     let shape: Vec<usize> = parts.iter().map(|part| part.len()).collect();
@@ -152,6 +175,29 @@ mod tests {
         assert!(covers("12-30..01-02", "2027-01-02"));
         assert!(!covers("12-30..01-02", "2027-01-03"));
         assert!(!covers("12-30..01-02", "2026-12-29"));
+    }
+
+    #[test]
+    fn overlapping_holidays_share_a_day_in_some_year() {
+        let overlap = |a: &str, b: &str| {
+            let a = Holiday::parse(a, None).unwrap();
+            let b = Holiday::parse(b, None).unwrap();
+            assert_eq!(a.overlaps(&b), b.overlaps(&a), "{a:?} {b:?}");
+            a.overlaps(&b)
+        };
+        assert!(overlap("2026-12-31", "2026-12-31"));
+        assert!(overlap("2026-12-30..2027-01-02", "2027-01-02..2027-01-05"));
+        assert!(!overlap("2026-12-30..2027-01-01", "2027-01-02..2027-01-05"));
+        assert!(overlap("01-01..01-08", "01-05"));
+        assert!(!overlap("01-01..01-08", "01-09"));
+        assert!(overlap("12-30..01-02", "01-01..01-08"));
+        assert!(!overlap("12-30..12-31", "01-01..01-08"));
+        assert!(overlap("05-09", "2026-05-09"));
+        assert!(!overlap("05-09", "2026-05-10"));
+        assert!(overlap("02-29", "2028-02-29"));
+        assert!(!overlap("02-29", "2027-02-01..2027-03-01"));
+        // A range of many years covers every yearly date.
+        assert!(overlap("2020-01-01..2040-01-01", "07-15"));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //!
 //! A [`ScheduleConfig`] is what the operator writes under `[schedule.NAME]`; it holds plain
 //! strings so that [`ScheduleConfig::compile`] can check them all and report every mistake
-//! with its key path at once ([`PathErrors`]). The resulting [`Schedule`] answers, for
+//! with its key path at once ([`PathErrors`](crate::error::PathErrors)). The resulting [`Schedule`] answers, for
 //! any `now: DateTime<Utc>` the caller passes in:
 //!
 //! - [`Schedule::mode_at`]: the [`Mode`] with a reason fit for the routing trace, such as

@@ -23,6 +23,16 @@
 //! seamless for the phone's jitter buffer. A digit never stops playback by itself
 //! (barge-in is the engine's decision: it calls `stop` or plays something else).
 //!
+//! Two endpoints can be [joined](MediaEndpoint::join): each forwards what its phone sends to
+//! the other's phone, as its own stream, so a caller answered by the PBX talks to the
+//! extension it dialled without a re-INVITE and can be taken back at any time (see the
+//! `join` module). A playback on a leg takes precedence over what is forwarded into it
+//! (ringback until the answer, a whisper); digits are still reported where they arrive.
+//! [`send_digits`](MediaEndpoint::send_digits) sends keys to the phone as a playback.
+//!
+//! Each leg also sends RTCP sender reports while it sends RTP, and counts the phone's
+//! reports (the `rtcp` module).
+//!
 //! Where to send is learned as the bridge learns it: the SDP's address, then the source of
 //! the phone's packets (symmetric RTP, the `latch` module's rule). Nothing is sent while no
 //! playback is active or while the phone's SDP says it does not receive (hold).
@@ -32,11 +42,19 @@
 //! the socket.
 
 mod answer;
+mod digits;
+mod join;
+mod listener;
+mod mix;
+mod rtcp;
 mod task;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_join;
 
 pub use answer::Negotiated;
+pub use digits::DigitMethod;
 
 use crate::audio::Clip;
 use crate::dtmf::Digit;
@@ -47,6 +65,8 @@ use crate::playout::{
 };
 use crate::tones::{Tone, ToneGenerator};
 use crate::{lock, Media, MediaError, SdpError};
+use digits::Digits;
+use join::{Forwarded, Link, Outgoing, FORWARD_BACKLOG};
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -102,6 +122,10 @@ pub struct MediaEndpoint {
     commands: mpsc::UnboundedSender<Command>,
     events: tokio::sync::Mutex<mpsc::Receiver<EndpointEvent>>,
     next_id: AtomicU64,
+    /// Where a joined peer's task puts what it forwards to this leg.
+    inbox: mpsc::Sender<Forwarded>,
+    /// The current pairing, if joined.
+    pairing: Mutex<Option<Arc<Link>>>,
 }
 
 impl Media {
@@ -113,7 +137,9 @@ impl Media {
         let port = pair.rtp.port;
         let (commands, command_rx) = mpsc::unbounded_channel();
         let (event_tx, events) = mpsc::channel(EVENT_BACKLOG);
-        let task = Task::new(pair, command_rx, event_tx, self.config().inactivity_timeout);
+        let (inbox, inbox_rx) = mpsc::channel(FORWARD_BACKLOG);
+        let timeout = self.config().inactivity_timeout;
+        let task = Task::new(pair, command_rx, inbox_rx, event_tx, timeout);
         tokio::spawn(task.run());
         tracing::debug!(port, "media endpoint opened");
         Ok(MediaEndpoint {
@@ -123,6 +149,8 @@ impl Media {
             commands,
             events: tokio::sync::Mutex::new(events),
             next_id: AtomicU64::new(1),
+            inbox,
+            pairing: Mutex::new(None),
         })
     }
 }
@@ -198,7 +226,17 @@ impl MediaEndpoint {
     /// the recording is finished). A recording already running is finished first. The end
     /// is reported as [`EndpointEvent::RecordFinished`] or [`EndpointEvent::RecordFailed`].
     pub fn record(&self, path: impl Into<PathBuf>, config: RecorderConfig) {
-        self.send(Command::Record(path.into(), config));
+        self.send(Command::Record(path.into(), config, false));
+    }
+
+    /// Records both sides of the conversation to `path`, mixed into one file: what this
+    /// leg's phone sends and what the [joined](Self::join) peer's phone sends, lined up by
+    /// arrival in 20 ms frames (a side that lags or is silent counts as silence). Before a
+    /// join, or after the pairing ends, only this leg is heard. Otherwise as
+    /// [`record`](Self::record): its stop conditions apply to the mix, and digits pressed on
+    /// this leg count.
+    pub fn record_both_legs(&self, path: impl Into<PathBuf>, config: RecorderConfig) {
+        self.send(Command::Record(path.into(), config, true));
     }
 
     /// Finishes the recording in progress, if any (reported with the reason
@@ -214,6 +252,47 @@ impl MediaEndpoint {
     /// (some do) reports each press twice.
     pub fn detect_inband(&self, enabled: bool) {
         self.send(Command::Inband(enabled));
+    }
+
+    /// Sends `digits` (`0`-`9`, `*`, `#`, `A`-`D`; other characters are passed over) to the
+    /// phone as a playback on the leg's stream, replacing whatever plays; its end is
+    /// reported as for any playback. [`DigitMethod::Rfc4733`] sends telephone events on the
+    /// negotiated payload type, or in-band tones if the leg negotiated none.
+    pub fn send_digits(&self, digits: &str, method: DigitMethod) -> PlayId {
+        self.start(Playback::Digits(Digits::new(digits, method)))
+    }
+
+    /// Joins this leg to `other`: from now on each forwards what its phone sends to the
+    /// other's phone, on the receiving leg's own stream (its SSRC, numbering and payload
+    /// types; PCMU and PCMA transcoded where the legs differ), so neither phone sees the
+    /// switch as anything but a talkspurt. Any pairing either leg had ends first.
+    ///
+    /// While joined, a playback on a leg takes precedence over what is forwarded into it
+    /// (the shell plays ringback to the caller until the callee answers, or whispers), and
+    /// nothing is forwarded to a phone on hold. Digits are still reported by the endpoint
+    /// where they arrive, and their RFC 4733 packets forwarded too. Recording goes on as
+    /// before (the leg's own phone).
+    pub fn join(&self, other: &MediaEndpoint) {
+        if std::ptr::eq(self, other) {
+            return;
+        }
+        self.unjoin();
+        other.unjoin();
+        let link = Link::new();
+        *lock(&self.pairing) = Some(Arc::clone(&link));
+        *lock(&other.pairing) = Some(Arc::clone(&link));
+        let to_other = Outgoing::new(Arc::clone(&link), other.inbox.clone());
+        self.send(Command::Join(to_other));
+        other.send(Command::Join(Outgoing::new(link, self.inbox.clone())));
+    }
+
+    /// Ends the pairing made by [`join`](Self::join), for both legs; nothing if not joined.
+    /// Dropping either endpoint ends it too.
+    pub fn unjoin(&self) {
+        if let Some(link) = lock(&self.pairing).take() {
+            link.end();
+            self.send(Command::Unjoin(link.id()));
+        }
     }
 
     /// The next event, in the order they happened; `None` only if the leg's task has ended
@@ -245,6 +324,7 @@ impl MediaEndpoint {
 
 impl Drop for MediaEndpoint {
     fn drop(&mut self) {
+        self.unjoin();
         tracing::debug!(port = self.port, "media endpoint closed");
     }
 }

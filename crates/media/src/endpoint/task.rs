@@ -7,22 +7,24 @@
 //! new destination (latching, hold) or the endpoint's drop fires the playback's stop signal,
 //! which `play` checks before every frame, and the loop goes round again with the new
 //! state. The one `RtpStream` is lent to each playback in turn, so the numbering continues.
+//!
+//! In both states the task also takes what a joined peer forwards (its inbox), and the
+//! leg's RTCP. Forwarded packets go out on the same `RtpStream` only while idle (no playback
+//! to take precedence) and while the phone receives; while playing they are dropped. The
+//! phone's packets themselves are the `listener` module's.
 
 use super::answer::Negotiated;
+use super::digits::Digits;
+use super::join::{Forwarded, Incoming, Outgoing};
+use super::listener::Listener;
+use super::rtcp::REPORT_INTERVAL;
 use super::{EndpointEvent, PlayId};
-use crate::activity::Activity;
-use crate::audio::Codec;
-use crate::dtmf::inband::InbandDetector;
-use crate::dtmf::rfc4733::EventReceiver;
-use crate::dtmf::Digit;
-use crate::latch::Latch;
 use crate::playout::{
-    play, Encoder, FrameSource, MohClass, PlayEnd, PlayOutcome, Progress, Recorder, RecorderConfig,
-    RtpDecoder, RtpPacket, RtpStream, StopReason, TokioClock,
+    play, FrameSource, MohClass, PlayEnd, PlayOutcome, RecorderConfig, RtpStream, StopReason,
+    TokioClock,
 };
 use crate::ports::{Port, PortPair};
-use std::io;
-use std::net::{IpAddr, SocketAddr};
+
 use std::path::PathBuf;
 use std::pin::pin;
 use std::sync::Arc;
@@ -33,17 +35,19 @@ use tokio::time::Instant;
 /// Larger than any RTP packet on an Ethernet path.
 const RECEIVE_BUFFER: usize = 2048;
 
-/// A pause after a socket error, so that an error that repeats cannot spin the task.
-const ERROR_PAUSE: Duration = Duration::from_millis(10);
-
 /// What the endpoint handle asks of its task.
 pub(crate) enum Command {
     Negotiated(Negotiated),
     Play(PlayId, Playback),
     Stop,
-    Record(PathBuf, RecorderConfig),
+    /// Record to the path; with the joined peer's audio mixed in if the flag is set.
+    Record(PathBuf, RecorderConfig, bool),
     StopRecording,
     Inband(bool),
+    /// Forward the phone's packets to a joined endpoint.
+    Join(Outgoing),
+    /// End the pairing of this id, if it is still the current one.
+    Unjoin(u64),
 }
 
 impl Command {
@@ -62,9 +66,13 @@ impl std::fmt::Debug for Command {
             Command::Negotiated(n) => f.debug_tuple("Negotiated").field(n).finish(),
             Command::Play(id, _) => f.debug_tuple("Play").field(id).finish(),
             Command::Stop => f.write_str("Stop"),
-            Command::Record(path, _) => f.debug_tuple("Record").field(path).finish(),
+            Command::Record(path, _, mixed) => {
+                f.debug_tuple("Record").field(path).field(mixed).finish()
+            }
             Command::StopRecording => f.write_str("StopRecording"),
             Command::Inband(on) => f.debug_tuple("Inband").field(on).finish(),
+            Command::Join(out) => f.debug_tuple("Join").field(&out.link().id()).finish(),
+            Command::Unjoin(id) => f.debug_tuple("Unjoin").field(id).finish(),
         }
     }
 }
@@ -73,6 +81,7 @@ impl std::fmt::Debug for Command {
 pub(crate) enum Playback {
     Source(Box<dyn FrameSource>),
     Moh(Arc<MohClass>),
+    Digits(Digits),
 }
 
 /// Why a playback's stop signal was fired.
@@ -85,53 +94,21 @@ enum Interrupt {
     Closed,
 }
 
-/// The negotiated G.711 codec at the negotiated payload type.
-#[derive(Clone, Copy)]
-struct Voice {
-    codec: Codec,
-    payload_type: u8,
-}
-
-impl Encoder for Voice {
-    fn payload_type(&self) -> u8 {
-        self.payload_type
-    }
-
-    fn encode(&self, pcm: &[i16], out: &mut Vec<u8>) {
-        self.codec.encode(pcm, out);
-    }
-}
-
-type Decode = Box<dyn FnMut(u8, &[u8], &mut Vec<i16>) + Send>;
-
 /// The task's state, before it runs.
 pub(crate) struct Task {
     rtp: Port,
     rtcp: Port,
     commands: mpsc::UnboundedReceiver<Command>,
+    /// Packets a joined endpoint forwards to this leg's phone.
+    inbox: mpsc::Receiver<Forwarded>,
     listener: Listener,
-}
-
-/// The receiving half: what the phone's packets mean, and the events they make.
-struct Listener {
-    events: mpsc::Sender<EndpointEvent>,
-    socket_v6: bool,
-    negotiated: Option<Negotiated>,
-    latch: Latch,
-    activity: Activity,
-    timed_out: bool,
-    digits: EventReceiver,
-    digits_ssrc: Option<u32>,
-    decoder: RtpDecoder<Decode>,
-    inband_override: Option<bool>,
-    inband: Option<InbandDetector>,
-    recorder: Option<Recorder>,
 }
 
 impl Task {
     pub fn new(
         pair: PortPair,
         commands: mpsc::UnboundedReceiver<Command>,
+        inbox: mpsc::Receiver<Forwarded>,
         events: mpsc::Sender<EndpointEvent>,
         inactivity_timeout: Duration,
     ) -> Task {
@@ -140,20 +117,8 @@ impl Task {
             rtp: pair.rtp,
             rtcp: pair.rtcp,
             commands,
-            listener: Listener {
-                events,
-                socket_v6,
-                negotiated: None,
-                latch: Latch::default(),
-                activity: Activity::new(inactivity_timeout),
-                timed_out: false,
-                digits: EventReceiver::new(),
-                digits_ssrc: None,
-                decoder: RtpDecoder::new(decoder(None)),
-                inband_override: None,
-                inband: None,
-                recorder: None,
-            },
+            inbox,
+            listener: Listener::new(events, socket_v6, inactivity_timeout),
         }
     }
 
@@ -163,11 +128,18 @@ impl Task {
             rtp,
             rtcp,
             mut commands,
+            mut inbox,
             mut listener,
         } = self;
         let mut stream = RtpStream::new();
+        let (ssrc, sent) = (stream.ssrc(), stream.sent());
+        let mut incoming = Incoming::default();
+        let mut reports =
+            tokio::time::interval_at(Instant::now() + REPORT_INTERVAL, REPORT_INTERVAL);
+        reports.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut current: Option<(PlayId, Playback)> = None;
         let mut buffer = [0u8; RECEIVE_BUFFER];
+        let mut control = [0u8; RECEIVE_BUFFER];
         loop {
             let ready = listener.destination().zip(listener.voice());
             let (Some((dest, voice)), Some((id, playback))) = (ready, current.as_mut()) else {
@@ -182,10 +154,34 @@ impl Task {
                     () = listener.activity.inactive(), if !listener.timed_out => {
                         listener.timeout();
                     }
+                    Some(forwarded) = inbox.recv() => {
+                        listener.record_peer(&forwarded);
+                        // Dropped while a playback waits (on hold) to take precedence.
+                        let target = listener.forward_target(&forwarded);
+                        if let (Some((dest, negotiated)), None) = (target, &current) {
+                            incoming
+                                .deliver(&rtp.socket, dest, &negotiated, &mut stream, &forwarded)
+                                .await;
+                        }
+                    }
+                    received = rtcp.socket.recv_from(&mut control) => {
+                        listener.rtcp_received(received, &control).await;
+                    }
+                    _ = reports.tick() => listener.report(&rtcp.socket, ssrc, &sent).await,
                 }
                 continue;
             };
             let id = *id;
+            // A playback interrupts forwarding: the next forwarded packet picks the stream
+            // up from where the playback left it.
+            incoming.restart();
+            let mut events_pt = 0;
+            if let Playback::Digits(digits) = playback {
+                match digits.events(listener.negotiated.and_then(|n| n.events)) {
+                    Some(pt) => events_pt = pt,
+                    None => *playback = Playback::Source(digits.inband()),
+                }
+            }
             let stop = Notify::new();
             let mut interrupt = None;
             let result = {
@@ -211,6 +207,13 @@ impl Task {
                                     stop.notified(),
                                 )
                                 .await
+                        }
+                        Playback::Digits(digits) => {
+                            let socket = &rtp.socket;
+                            let stop = stop.notified();
+                            Ok(digits
+                                .send_events(socket, dest, events_pt, &mut stream, stop)
+                                .await)
                         }
                     }
                 };
@@ -241,6 +244,13 @@ impl Task {
                         () = listener.activity.inactive(), if !listener.timed_out => {
                             listener.timeout();
                         }
+                        // The playback takes precedence over what the peer forwards; a
+                        // recording of both legs still has it.
+                        Some(forwarded) = inbox.recv() => listener.record_peer(&forwarded),
+                        received = rtcp.socket.recv_from(&mut control) => {
+                            listener.rtcp_received(received, &control).await;
+                        }
+                        _ = reports.tick() => listener.report(&rtcp.socket, ssrc, &sent).await,
                     }
                 }
             };
@@ -269,7 +279,11 @@ impl Task {
         }
         listener.finish_recording(StopReason::HangUp);
         drop(rtcp);
-        tracing::debug!(port = rtp.port, "media endpoint task ended");
+        tracing::debug!(
+            port = rtp.port,
+            rtcp_received = listener.rtcp.reports_received(),
+            "media endpoint task ended"
+        );
     }
 }
 
@@ -287,197 +301,5 @@ fn apply(command: Command, current: &mut Option<(PlayId, Playback)>, listener: &
             }
         }
         other => listener.command(other),
-    }
-}
-
-/// A decoder of the phone's audio: the negotiated payload type, and the static G.711 ones.
-fn decoder(voice: Option<(Codec, u8)>) -> Decode {
-    Box::new(move |pt, payload, out| {
-        let codec = match voice {
-            Some((codec, negotiated)) if pt == negotiated => Some(codec),
-            _ => Codec::from_payload_type(pt),
-        };
-        if let Some(codec) = codec {
-            codec.decode(payload, out);
-        }
-    })
-}
-
-impl Listener {
-    /// Where to send, if anywhere: the phone's latched or signalled address, unless its SDP
-    /// says it does not receive.
-    fn destination(&self) -> Option<SocketAddr> {
-        let negotiated = self.negotiated?;
-        if !negotiated.remote_receives {
-            return None;
-        }
-        let dest = self.latch.destination()?;
-        Some(match dest {
-            SocketAddr::V4(v4) if self.socket_v6 => {
-                SocketAddr::new(IpAddr::V6(v4.ip().to_ipv6_mapped()), v4.port())
-            }
-            other => other,
-        })
-    }
-
-    fn voice(&self) -> Option<Voice> {
-        self.negotiated.map(|n| Voice {
-            codec: n.codec,
-            payload_type: n.payload_type,
-        })
-    }
-
-    fn command(&mut self, command: Command) {
-        match command {
-            Command::Negotiated(negotiated) => self.negotiate(negotiated),
-            Command::Record(path, config) => {
-                self.finish_recording(StopReason::HangUp);
-                // A fresh decoder, so the recording starts at its first packet rather than
-                // with the silence of the time since the last one.
-                let voice = self.negotiated.map(|n| (n.codec, n.payload_type));
-                self.decoder = RtpDecoder::new(decoder(voice));
-                match Recorder::create(path, config) {
-                    Ok(recorder) => self.recorder = Some(recorder),
-                    Err(error) => self.emit(EndpointEvent::RecordFailed(error)),
-                }
-            }
-            Command::StopRecording => self.finish_recording(StopReason::HangUp),
-            Command::Inband(enabled) => {
-                self.inband_override = Some(enabled);
-                self.update_inband();
-            }
-            // Handled by `apply`; nothing to do if one arrives here.
-            Command::Play(..) | Command::Stop => {}
-        }
-    }
-
-    fn negotiate(&mut self, negotiated: Negotiated) {
-        self.latch.signal(negotiated.remote);
-        if self.negotiated.map(|n| (n.codec, n.payload_type))
-            != Some((negotiated.codec, negotiated.payload_type))
-        {
-            self.decoder =
-                RtpDecoder::new(decoder(Some((negotiated.codec, negotiated.payload_type))));
-        }
-        self.negotiated = Some(negotiated);
-        self.activity.signalled(true, !negotiated.remote_sends);
-        self.timed_out = false;
-        self.update_inband();
-    }
-
-    fn update_inband(&mut self) {
-        let auto = self.negotiated.is_some_and(|n| n.events.is_none());
-        let enabled = self.inband_override.unwrap_or(auto);
-        match (enabled, self.inband.is_some()) {
-            (true, false) => self.inband = Some(InbandDetector::new()),
-            (false, true) => self.inband = None,
-            _ => {}
-        }
-    }
-
-    /// Takes what one receive returned.
-    async fn received(&mut self, received: io::Result<(usize, SocketAddr)>, buffer: &[u8]) {
-        match received {
-            Ok((len, source)) => {
-                let source = SocketAddr::new(source.ip().to_canonical(), source.port());
-                self.packet(&buffer[..len], source, Instant::now());
-            }
-            Err(err) => {
-                // An ICMP error reported for an earlier send, typically; carry on.
-                tracing::debug!(%err, "endpoint receive failed");
-                tokio::time::sleep(ERROR_PAUSE).await;
-            }
-        }
-    }
-
-    /// One datagram from the network: garbage, strangers and unknown payload types are
-    /// passed over.
-    fn packet(&mut self, bytes: &[u8], source: SocketAddr, now: Instant) {
-        let Some(negotiated) = self.negotiated else {
-            return;
-        };
-        let Ok(packet) = RtpPacket::parse(bytes) else {
-            return;
-        };
-        if !self.latch.accept(source, now) {
-            return;
-        }
-        self.activity.rtp_received(now);
-        self.timed_out = false;
-        let header = packet.header;
-        if Some(header.payload_type) == negotiated.events {
-            if self.digits_ssrc != Some(header.ssrc) {
-                self.digits = EventReceiver::new();
-                self.digits_ssrc = Some(header.ssrc);
-            }
-            let pressed = self
-                .digits
-                .push(header.timestamp, header.marker, packet.payload);
-            if let Ok(Some(received)) = pressed {
-                if let Some(digit) = received.new_press() {
-                    self.digit(digit);
-                }
-            }
-            return;
-        }
-        let pcm = self.decoder.decode(bytes);
-        if pcm.is_empty() {
-            return;
-        }
-        let heard = self
-            .inband
-            .as_mut()
-            .map(|detector| detector.push(pcm))
-            .unwrap_or_default();
-        let progress = self.recorder.as_mut().map(|recorder| recorder.push(pcm));
-        match progress {
-            Some(Ok(Progress::Stop(reason))) => self.finish_recording(reason),
-            Some(Err(error)) => {
-                self.recorder = None;
-                self.emit(EndpointEvent::RecordFailed(error));
-            }
-            Some(Ok(Progress::Recording)) | None => {}
-        }
-        for digit in heard {
-            self.digit(digit);
-        }
-    }
-
-    fn digit(&mut self, digit: Digit) {
-        self.emit(EndpointEvent::Digit(digit));
-        let progress = self
-            .recorder
-            .as_mut()
-            .map(|recorder| recorder.digit(digit.to_char()));
-        if let Some(Progress::Stop(reason)) = progress {
-            self.finish_recording(reason);
-        }
-    }
-
-    fn finish_recording(&mut self, reason: StopReason) {
-        if let Some(recorder) = self.recorder.take() {
-            self.emit(match recorder.finish(reason) {
-                Ok(recording) => EndpointEvent::RecordFinished(recording),
-                Err(error) => EndpointEvent::RecordFailed(error),
-            });
-        }
-    }
-
-    fn timeout(&mut self) {
-        self.timed_out = true;
-        self.emit(EndpointEvent::MediaTimeout);
-    }
-
-    fn stopped(&mut self, id: PlayId) {
-        self.emit(EndpointEvent::PlayFinished {
-            id,
-            end: PlayEnd::Stopped,
-        });
-    }
-
-    fn emit(&self, event: EndpointEvent) {
-        if let Err(mpsc::error::TrySendError::Full(event)) = self.events.try_send(event) {
-            tracing::warn!(?event, "endpoint events not read; event dropped");
-        }
     }
 }

@@ -40,5 +40,5 @@ pub use player::{play, PlayEnd, PlayOutcome};
 pub use recorder::{
     Progress, RecordError, Recorder, RecorderConfig, Recording, RtpDecoder, SilenceRule, StopReason,
 };
-pub use rtp::{Extension, RtpError, RtpHeader, RtpPacket, RtpStream, FIXED_HEADER_LEN};
+pub use rtp::{Extension, RtpError, RtpHeader, RtpPacket, RtpStream, SentCount, FIXED_HEADER_LEN};
 pub use source::{Frame, FrameSource, Looping, Playlist, Silence, FRAME_SAMPLES};

@@ -229,7 +229,7 @@ fn an_extension_that_also_starts_a_longer_one_rings_when_the_caller_stops() {
     let flows = Flows::new(
         BTreeMap::from([("main".to_owned(), demo_main_scenario())]),
         BTreeMap::from([("main".to_owned(), demo_schedule())]),
-        ["10", "101", "104"].map(str::to_owned).into(),
+        ["10", "101", "104"].map(|n| (n.to_owned(), None)).into(),
     )
     .unwrap();
     let now = at(MORNING);

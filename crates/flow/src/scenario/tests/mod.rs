@@ -38,11 +38,24 @@ fn play(prompts: &[&str], id: u32) -> Action {
     }
 }
 
+/// A dial of one extension for 15 s (the default).
 fn dial(extension: &str) -> Action {
+    dial_for(&[ext(extension)], 15)
+}
+
+fn dial_for(targets: &[DialTarget], seconds: u64) -> Action {
     Action::Dial {
-        extension: extension.to_owned(),
-        timeout: Duration::from_secs(15),
+        targets: targets.to_vec(),
+        timeout: Duration::from_secs(seconds),
     }
+}
+
+fn ext(number: &str) -> DialTarget {
+    DialTarget::Extension(number.to_owned())
+}
+
+fn outside(number: &str) -> DialTarget {
+    DialTarget::Outside(number.to_owned())
 }
 
 fn queue(name: &str) -> Action {
@@ -99,7 +112,9 @@ fn errors(text: &str) -> Vec<String> {
     }
 }
 
+mod dial;
 mod main_scenario;
 mod menu;
+mod ring_group;
 mod steps;
 mod validation;

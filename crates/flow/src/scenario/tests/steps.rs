@@ -30,13 +30,7 @@ const DIALS: &str = r#"
 fn each_dial_outcome_goes_where_it_is_mapped() {
     let now = at(MORNING);
     let (mut call, actions) = call_in(DIALS, "d", now);
-    assert_eq!(
-        actions,
-        [Action::Dial {
-            extension: "104".into(),
-            timeout: Duration::from_secs(20)
-        }]
-    );
+    assert_eq!(actions, [dial_for(&[ext("104")], 20)]);
     assert!(call
         .on_event(Event::DialOutcome(Outcome::Answered), now)
         .is_empty());
@@ -266,6 +260,7 @@ fn the_engine_guards_against_loops_validation_would_refuse() {
         schedules: BTreeMap::new(),
         overrides: BTreeMap::new(),
         extensions: demo_extensions(),
+        ring_memory: RingMemory::new(),
     };
     let (call, actions) = CallFlow::start(Arc::new(flows), "spin", at(MORNING), BTreeMap::new());
     // `set` without `next` at the default step itself: hung up, not spun.
@@ -299,6 +294,7 @@ fn the_engine_guards_against_loops_validation_would_refuse() {
         schedules: BTreeMap::new(),
         overrides: BTreeMap::new(),
         extensions: demo_extensions(),
+        ring_memory: RingMemory::new(),
     };
     let (call, actions) = CallFlow::start(Arc::new(flows), "two", at(MORNING), BTreeMap::new());
     assert_eq!(actions.len(), 65);

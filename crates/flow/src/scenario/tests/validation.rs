@@ -255,3 +255,127 @@ fn unknown_keys_and_kinds_are_refused_by_the_parser() {
     assert!(top.contains("extra"), "{top}");
     assert!(parse(&format!("{base}kind = \"hangup\"\n")).is_ok());
 }
+
+#[test]
+fn a_mobile_dial_needs_an_extension_with_a_mobile() {
+    let text = r#"
+        [scenario.x]
+        entry = "d"
+        default = "e"
+        [scenario.x.steps.d]
+        kind = "dial"
+        extension = "109"
+        mobile = true
+        next = "e"
+        [scenario.x.steps.e]
+        kind = "dial"
+        extension = "110"
+        mobile = true
+    "#;
+    #[derive(serde::Deserialize)]
+    struct File {
+        scenario: BTreeMap<String, ScenarioConfig>,
+    }
+    let mut extensions = demo_extensions();
+    extensions.insert("109".into(), None);
+    let file: File = toml::from_str(text).unwrap();
+    let found: Vec<String> = Flows::new(file.scenario, BTreeMap::new(), extensions)
+        .unwrap_err()
+        .into_iter()
+        .map(|e| e.to_string())
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "scenario.x.steps.d.mobile: extension \"109\" has no mobile",
+            // An unknown extension is reported once, at its number.
+            "scenario.x.steps.e.extension: no extension \"110\"",
+        ]
+    );
+    // With the demo's mobiles the first dial is fine.
+    assert_eq!(
+        errors(text),
+        ["scenario.x.steps.e.extension: no extension \"110\""]
+    );
+}
+
+#[test]
+fn ring_groups_and_forwards_that_make_no_sense() {
+    let found = errors(
+        r#"
+        [scenario.x]
+        entry = "g"
+        default = "f"
+        [scenario.x.steps.g]
+        kind = "ring_group"
+        members = ["103", "110", "103"]
+        member_timeout = 0
+        on = { answered = "f", no_answer = "nowhere" }
+        next = "h"
+        [scenario.x.steps.h]
+        kind = "ring_group"
+        members = []
+        next = "f"
+        [scenario.x.steps.f]
+        kind = "forward"
+        number = "+7 900 000-01-01"
+        timeout = 0
+        on = { busy = "t" }
+        [scenario.x.steps.t]
+        kind = "forward"
+        number = "+79"
+    "#,
+    );
+    assert_eq!(
+        found,
+        [
+            "scenario.x.steps.f.number: \"+7 900 000-01-01\" is not a phone number \
+             (3 to 15 digits, optionally after +)",
+            "scenario.x.steps.f.timeout: must be at least 1 second",
+            "scenario.x.steps.g.on.no_answer: no step \"nowhere\"",
+            "scenario.x.steps.g.members[1]: no extension \"110\"",
+            "scenario.x.steps.g.members[2]: \"103\" is listed twice",
+            "scenario.x.steps.g.member_timeout: must be at least 1 second",
+            "scenario.x.steps.g.on.answered: an answered call is with a person; it leads to no step",
+            "scenario.x.steps.h.members: no member to ring",
+            "scenario.x.steps.t.number: \"+79\" is not a phone number \
+             (3 to 15 digits, optionally after +)",
+        ]
+    );
+    // Digits without + are a number too, and a good group passes.
+    assert!(errors(
+        r#"
+        [scenario.x]
+        entry = "g"
+        default = "f"
+        [scenario.x.steps.g]
+        kind = "ring_group"
+        members = ["103", "104"]
+        strategy = "round_robin"
+        next = "f"
+        [scenario.x.steps.f]
+        kind = "forward"
+        number = "89000000101"
+    "#
+    )
+    .is_empty());
+}
+
+#[test]
+fn greeting_needs_the_schedule_in_menus_too() {
+    let found = errors(
+        r#"
+        [scenario.x]
+        entry = "m"
+        default = "m"
+        [scenario.x.steps.m]
+        kind = "menu"
+        prompts = ["menu"]
+        timeout_prompts = ["greeting"]
+    "#,
+    );
+    assert_eq!(
+        found,
+        ["scenario.x.steps.m.timeout_prompts: \"greeting\" needs the scenario's schedule"]
+    );
+}

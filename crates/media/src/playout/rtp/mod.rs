@@ -4,4 +4,4 @@ mod packet;
 mod stream;
 
 pub use packet::{Extension, RtpError, RtpHeader, RtpPacket, FIXED_HEADER_LEN};
-pub use stream::RtpStream;
+pub use stream::{RtpStream, SentCount};

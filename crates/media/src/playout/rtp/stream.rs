@@ -20,6 +20,8 @@
 
 use super::RtpHeader;
 use crate::playout::pacer::FRAME_DURATION;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -27,13 +29,48 @@ use tokio::time::Instant;
 const RATE: u64 = 8_000;
 
 /// The numbering state of one outgoing RTP stream.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct RtpStream {
     ssrc: u32,
     sequence: u16,
     timestamp: u32,
     talkspurt: bool,
     resume: Option<Instant>,
+    sent: Arc<SentCount>,
+}
+
+/// What a stream has sent so far, for its RTCP sender reports (RFC 3550 §6.4.1). Shared
+/// (atomics behind an `Arc`) because the reports are written by the leg's task while a
+/// playback holds the stream itself.
+#[derive(Debug, Default)]
+pub struct SentCount {
+    packets: AtomicU32,
+    octets: AtomicU32,
+    timestamp: AtomicU32,
+}
+
+impl SentCount {
+    /// Packets sent (wrapping, as the report's 32-bit field does).
+    pub fn packets(&self) -> u32 {
+        self.packets.load(Ordering::Relaxed)
+    }
+
+    /// Payload octets sent (wrapping).
+    pub fn octets(&self) -> u32 {
+        self.octets.load(Ordering::Relaxed)
+    }
+
+    /// The timestamp the stream's next packet will carry: within a frame of "now" while the
+    /// stream sends, which is what a report's RTP timestamp must be.
+    pub fn timestamp(&self) -> u32 {
+        self.timestamp.load(Ordering::Relaxed)
+    }
+
+    fn add(&self, octets: u32, next_timestamp: u32) {
+        self.packets.fetch_add(1, Ordering::Relaxed);
+        self.octets.fetch_add(octets, Ordering::Relaxed);
+        self.timestamp.store(next_timestamp, Ordering::Relaxed);
+    }
 }
 
 impl Default for RtpStream {
@@ -57,7 +94,13 @@ impl RtpStream {
             timestamp,
             talkspurt: true,
             resume: None,
+            sent: Arc::default(),
         }
+    }
+
+    /// The stream's counts, shared: they keep counting as the stream sends.
+    pub fn sent(&self) -> Arc<SentCount> {
+        Arc::clone(&self.sent)
     }
 
     /// The stream's synchronisation source identifier.
@@ -66,7 +109,8 @@ impl RtpStream {
     }
 
     /// The header of the next packet, carrying `samples` samples of `payload_type`; advances
-    /// the sequence number by one and the timestamp by `samples`.
+    /// the sequence number by one and the timestamp by `samples`. The packet is counted as
+    /// `samples` payload octets: G.711, the only audio the PBX sends, has one per sample.
     pub fn next_header(&mut self, payload_type: u8, samples: u32) -> RtpHeader {
         let header = RtpHeader {
             marker: std::mem::take(&mut self.talkspurt),
@@ -77,7 +121,44 @@ impl RtpStream {
         };
         self.sequence = self.sequence.wrapping_add(1);
         self.timestamp = self.timestamp.wrapping_add(samples);
+        self.sent.add(samples, self.timestamp);
         header
+    }
+
+    /// The header of a packet whose timestamp the caller chose (audio relayed from another
+    /// stream, a telephone event, which keeps its start's timestamp): the next sequence
+    /// number, the marker if asked or if a talkspurt starts, and the stream's timestamp
+    /// moved on to `next_timestamp` unless that is behind it (a repeated event packet).
+    /// `octets` is the payload's length, for the counts.
+    pub(crate) fn custom_header(
+        &mut self,
+        payload_type: u8,
+        timestamp: u32,
+        marker: bool,
+        next_timestamp: u32,
+        octets: u32,
+    ) -> RtpHeader {
+        let header = RtpHeader {
+            marker: std::mem::take(&mut self.talkspurt) || marker,
+            payload_type,
+            sequence: self.sequence,
+            timestamp,
+            ssrc: self.ssrc,
+        };
+        self.sequence = self.sequence.wrapping_add(1);
+        // Signed distance, so that wrapping timestamps compare right.
+        if next_timestamp.wrapping_sub(self.timestamp) as i32 > 0 {
+            self.timestamp = next_timestamp;
+        }
+        self.sent.add(octets, self.timestamp);
+        header
+    }
+
+    /// Picks the stream up at `now` as [`rejoin`](Self::rejoin) does, for a sender that
+    /// numbers its own timestamps: when the next packet is due, and the timestamp it carries.
+    pub(crate) fn resume_timestamp(&mut self, now: Instant) -> (Instant, u32) {
+        let due = self.rejoin(now);
+        (due, self.timestamp)
     }
 
     /// Records that `samples` samples' worth of time passed with nothing sent: the timestamp
@@ -91,7 +172,7 @@ impl RtpStream {
     /// Picks the stream up again at `now` and returns when its next packet is due: where the
     /// last source left off if that is at most one frame ago (or still ahead), so the line
     /// continues seamlessly; otherwise `now`, after a [`skip`](Self::skip) over the pause.
-    pub(in crate::playout) fn rejoin(&mut self, now: Instant) -> Instant {
+    pub(crate) fn rejoin(&mut self, now: Instant) -> Instant {
         match self.resume.take() {
             Some(due) if now <= due + FRAME_DURATION => due,
             Some(due) => {
@@ -104,7 +185,7 @@ impl RtpStream {
 
     /// Records that the stream stopped sending and that its next packet would have been due
     /// at `next_due`, for [`rejoin`](Self::rejoin).
-    pub(in crate::playout) fn pause(&mut self, next_due: Instant) {
+    pub(crate) fn pause(&mut self, next_due: Instant) {
         self.resume = Some(next_due);
     }
 }
@@ -178,6 +259,22 @@ mod tests {
         let header = stream.next_header(0, 160);
         assert!(!header.marker);
         assert_eq!(header.timestamp, 160);
+    }
+
+    #[test]
+    fn custom_headers_keep_their_timestamp_and_continue_the_line() {
+        let mut stream = RtpStream::starting_at(1, 5, 1000);
+        stream.next_header(0, 160);
+        let relayed = stream.custom_header(0, 7777, true, 7777 + 160, 160);
+        assert_eq!((relayed.sequence, relayed.timestamp), (6, 7777));
+        assert!(relayed.marker);
+        // A repeated event packet does not move the timestamp back.
+        let event = stream.custom_header(101, 7000, false, 7400, 4);
+        assert!(!event.marker);
+        assert_eq!(stream.next_header(0, 160).timestamp, 7777 + 160);
+        let sent = stream.sent();
+        assert_eq!((sent.packets(), sent.octets()), (4, 160 + 160 + 4 + 160));
+        assert_eq!(sent.timestamp(), 7777 + 320);
     }
 
     #[test]

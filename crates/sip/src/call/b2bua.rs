@@ -1,277 +1,34 @@
-//! One call through the PBX as a back-to-back user agent: the caller's leg (A) is a server
-//! dialog, every device of the callee is rung as a client dialog (B, forked in parallel),
-//! the first to answer wins and the others are cancelled; media is anchored in a bridge.
-//! The task owns the call from the INVITE to the call record.
+//! A direct call as a back-to-back user agent: the caller's leg (A) is a server dialog,
+//! every device of the callee is rung as a client dialog (B, forked in parallel), the first
+//! to answer wins and the others are cancelled; media is anchored in a bridge, and hold
+//! re-INVITEs pass through with their SDP rewritten.
 
-use crate::auth::{authenticate, challenge, claimed_user, AuthHeader, Authenticated};
-use crate::routing::{self, Caller, Route};
-use crate::server::{reply, source_addr, Shared};
-use chrono::{DateTime, Utc};
+use super::devices::{best_failure, failure_outcome, targets, Target};
+use super::fork::{invite_all, BranchResult, From};
+use super::record::{CallInfo, Outcome};
+use super::{caller_dialog, sdp_headers, sdp_refusal, status};
+use crate::routing::{Caller, Route};
+use crate::server::Shared;
 use rsipstack::dialog::dialog::{DialogState, TerminatedReason, TransactionHandle};
-use rsipstack::dialog::invitation::InviteOption;
 use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::dialog::DialogId;
-use rsipstack::sip::{
-    Header, HeadersExt, Request, Response, StatusCode, StatusCodeKind, Transport, Uri,
-};
+use rsipstack::sip::{Request, StatusCode, StatusCodeKind, Uri};
 use rsipstack::transaction::transaction::Transaction;
-use rsipstack::transport::SipAddr;
-use sb_media::{Bridge, Leg, SdpError, SdpKind};
-use sb_store::{CallParty, CallRecord, Disposition, HangupBy};
-use std::sync::atomic::Ordering;
+use sb_config::Config;
+use sb_media::{Bridge, Leg, SdpKind};
+use sb_store::{Disposition, HangupBy};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::task::JoinSet;
-use tracing::{debug, info, info_span, warn, Instrument};
-
-/// How the call ended, as the call record tells it.
-struct Outcome {
-    disposition: Disposition,
-    hangup_by: HangupBy,
-    cause: u16,
-    reason: String,
-}
-
-impl Outcome {
-    fn new(
-        disposition: Disposition,
-        hangup_by: HangupBy,
-        cause: u16,
-        reason: impl Into<String>,
-    ) -> Self {
-        Outcome {
-            disposition,
-            hangup_by,
-            cause,
-            reason: reason.into(),
-        }
-    }
-}
-
-/// One device being rung.
-struct Target {
-    uri: Uri,
-    destination: SipAddr,
-}
-
-/// What is known of the call before it is routed, for its record.
-struct CallInfo {
-    id: String,
-    sip_call_id: String,
-    caller: CallParty,
-    callee: CallParty,
-    started_at: DateTime<Utc>,
-    answered_at: Option<DateTime<Utc>>,
-}
-
-/// Keeps the count of calls in progress exact, whichever way the call task ends.
-struct ActiveCall(Arc<Shared>);
-
-impl ActiveCall {
-    fn enter(shared: &Arc<Shared>) -> Self {
-        shared.active_calls.fetch_add(1, Ordering::SeqCst);
-        ActiveCall(shared.clone())
-    }
-}
-
-impl Drop for ActiveCall {
-    fn drop(&mut self) {
-        self.0.active_calls.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-/// Handles a new INVITE: authenticate, route, ring, bridge, record.
-pub(crate) async fn handle_invite(shared: Arc<Shared>, tx: Transaction) {
-    let sip_call_id = tx
-        .original
-        .call_id_header()
-        .map(|c| c.value().to_string())
-        .unwrap_or_default();
-    let id = uuid::Uuid::new_v4().to_string();
-    let span = info_span!("call", call = %id, sip_call_id = %sip_call_id);
-    run_call(shared, tx, id, sip_call_id).instrument(span).await;
-}
-
-async fn identify_caller(shared: &Shared, tx: &mut Transaction) -> Option<Caller> {
-    let source = source_addr(tx);
-    let from_user = tx
-        .original
-        .from_header()
-        .ok()
-        .and_then(|f| f.uri().ok())
-        .and_then(|u| u.user().map(str::to_string))
-        .unwrap_or_default();
-    if let Some(trunk) = shared.config.trunk_for_source(source) {
-        return Some(Caller::Trunk {
-            name: trunk.name.clone(),
-            number: from_user,
-        });
-    }
-    let claimed = claimed_user(tx, AuthHeader::Proxy);
-    let Some(extension) = claimed
-        .as_deref()
-        .and_then(|user| shared.config.extension(user))
-        .cloned()
-    else {
-        if claimed.is_some() {
-            warn!(%source, user = ?claimed, "call from an unknown user");
-            reply(tx, StatusCode::Forbidden, vec![]).await;
-        } else {
-            challenge(shared, tx, AuthHeader::Proxy, false).await;
-        }
-        return None;
-    };
-    match authenticate(shared, tx, AuthHeader::Proxy, &extension).await {
-        Authenticated::Yes => Some(Caller::Extension {
-            number: extension.number.clone(),
-            name: extension.name.clone(),
-        }),
-        Authenticated::Answered => None,
-    }
-}
-
-fn sip_addr(addr: std::net::SocketAddr, transport: &str) -> SipAddr {
-    let transport = if transport.eq_ignore_ascii_case("tcp") {
-        Transport::Tcp
-    } else {
-        Transport::Udp
-    };
-    SipAddr::new(transport, addr.into())
-}
-
-/// The devices to ring for a route, or the outcome when there are none.
-fn targets(shared: &Shared, route: &Route) -> Result<Vec<Target>, Outcome> {
-    match route {
-        Route::Extension { number, .. } => {
-            let bindings = shared
-                .location
-                .lock()
-                .lookup(number, std::time::Instant::now());
-            if bindings.is_empty() {
-                return Err(Outcome::new(
-                    Disposition::Failed,
-                    HangupBy::System,
-                    480,
-                    "not registered",
-                ));
-            }
-            Ok(bindings
-                .iter()
-                .filter_map(|b| {
-                    let uri = Uri::try_from(b.contact.as_str()).ok()?;
-                    Some(Target {
-                        uri,
-                        destination: sip_addr(b.source, &b.transport),
-                    })
-                })
-                .collect())
-        }
-        Route::Trunk { trunk, number } => {
-            let Some(trunk) = shared.config.trunks.iter().find(|t| &t.name == trunk) else {
-                return Err(Outcome::new(
-                    Disposition::Failed,
-                    HangupBy::System,
-                    503,
-                    "trunk missing",
-                ));
-            };
-            let uri = Uri::try_from(format!("sip:{number}@{}", trunk.outbound_address).as_str())
-                .map_err(|_| {
-                    Outcome::new(Disposition::Failed, HangupBy::System, 484, "bad number")
-                })?;
-            Ok(vec![Target {
-                uri,
-                destination: sip_addr(trunk.outbound_address, "udp"),
-            }])
-        }
-        Route::NotAvailable { target } => {
-            warn!(%target, "this target is not served yet");
-            Err(Outcome::new(
-                Disposition::Failed,
-                HangupBy::System,
-                480,
-                format!("{target} not available"),
-            ))
-        }
-        Route::NotFound => Err(Outcome::new(
-            Disposition::Failed,
-            HangupBy::System,
-            404,
-            "unknown number",
-        )),
-    }
-}
-
-fn callee_party(route: &Route, dialled: &str) -> CallParty {
-    match route {
-        Route::Extension { number, name } => CallParty {
-            number: number.clone(),
-            name: Some(name.clone()),
-            endpoint: Some(format!("extension:{number}")),
-        },
-        Route::Trunk { trunk, number } => CallParty {
-            number: number.clone(),
-            name: None,
-            endpoint: Some(format!("trunk:{trunk}")),
-        },
-        Route::NotAvailable { target } => CallParty {
-            number: dialled.to_string(),
-            name: None,
-            endpoint: Some(target.clone()),
-        },
-        Route::NotFound => CallParty {
-            number: dialled.to_string(),
-            name: None,
-            endpoint: None,
-        },
-    }
-}
-
-fn status(code: u16) -> StatusCode {
-    StatusCode::from(code)
-}
-
-async fn run_call(shared: Arc<Shared>, mut tx: Transaction, id: String, sip_call_id: String) {
-    let Some(caller) = identify_caller(&shared, &mut tx).await else {
-        return;
-    };
-    let dialled = tx.original.uri.user().unwrap_or_default().to_string();
-    let route = routing::route(&shared.config, &caller, &dialled);
-    info!(caller = %caller.number(), %dialled, ?route, "new call");
-    let mut info = CallInfo {
-        id,
-        sip_call_id,
-        caller: CallParty {
-            number: caller.number().to_string(),
-            name: caller.name().map(str::to_string),
-            endpoint: Some(caller.endpoint()),
-        },
-        callee: callee_party(&route, &dialled),
-        started_at: shared.clock.now(),
-        answered_at: None,
-    };
-    let _active = ActiveCall::enter(&shared);
-
-    let prepared = prepare(&shared, &tx, &route).await;
-    let (targets, bridge, offer) = match prepared {
-        Ok(prepared) => prepared,
-        Err(outcome) => {
-            reply(&mut tx, status(outcome.cause), vec![]).await;
-            finish(&shared, &info, outcome);
-            return;
-        }
-    };
-    let outcome = bridge_call(&shared, tx, &caller, targets, bridge, offer, &mut info).await;
-    finish(&shared, &info, outcome);
-}
+use tracing::{debug, info, warn, Instrument};
 
 /// Everything that can refuse the call before anything rings: targets, media ports, SDP.
-async fn prepare(
+pub(super) async fn prepare(
     shared: &Shared,
+    config: &Config,
     tx: &Transaction,
     route: &Route,
 ) -> Result<(Vec<Target>, Arc<Bridge>, Vec<u8>), Outcome> {
-    let targets = targets(shared, route)?;
+    let targets = targets(shared, config, route)?;
     if tx.original.body.is_empty() {
         return Err(Outcome::new(
             Disposition::Failed,
@@ -290,27 +47,6 @@ async fn prepare(
     Ok((targets, Arc::new(bridge), offer))
 }
 
-fn sdp_refusal(e: &SdpError) -> Outcome {
-    warn!(error = %e, "unusable SDP");
-    let cause = match e {
-        SdpError::NoCommonCodec | SdpError::NoAudio => 488,
-        _ => 400,
-    };
-    Outcome::new(
-        Disposition::Failed,
-        HangupBy::System,
-        cause,
-        format!("SDP: {e}"),
-    )
-}
-
-fn sdp_headers() -> Vec<Header> {
-    vec![Header::ContentType("application/sdp".into())]
-}
-
-/// How a branch's INVITE ended: its dialog id and final response, or why it failed.
-type BranchResult = Result<(DialogId, Option<Response>), String>;
-
 /// A forked branch: one device of the callee.
 struct Branch {
     dialog: InviteDialog,
@@ -318,69 +54,25 @@ struct Branch {
     confirmed: Option<DialogId>,
 }
 
-/// The final response to give the caller when no device answered (RFC 3261 §16.7 in spirit:
-/// busy wins over unavailable, so the caller hears the most useful tone).
-fn best_failure(codes: impl Iterator<Item = u16>) -> u16 {
-    let codes: Vec<u16> = codes.collect();
-    if codes.iter().any(|&c| c == 486 || c == 600) {
-        486
-    } else if let Some(&c) = codes.iter().find(|&&c| c >= 600) {
-        c
-    } else {
-        480
-    }
-}
-
-fn failure_outcome(code: u16) -> Outcome {
-    match code {
-        486 | 600 | 603 => Outcome::new(Disposition::Busy, HangupBy::Callee, code, "busy"),
-        _ => Outcome::new(
-            Disposition::NoAnswer,
-            HangupBy::Callee,
-            code,
-            "no device answered",
-        ),
-    }
-}
-
 #[allow(clippy::too_many_arguments)]
-async fn bridge_call(
+pub(super) async fn bridge_call(
     shared: &Arc<Shared>,
+    config: &Config,
     tx: Transaction,
     caller: &Caller,
+    callee_extension: Option<&str>,
     targets: Vec<Target>,
     bridge: Arc<Bridge>,
     offer: Vec<u8>,
     info: &mut CallInfo,
 ) -> Outcome {
-    let (a_state_tx, mut a_events) = shared.dialogs.new_dialog_state_channel();
-    let a_dialog = match shared.dialogs.get_or_create_server_invite(
-        &tx,
-        a_state_tx,
-        None,
-        Some(shared.contact.clone()),
-    ) {
+    let (a_dialog, mut a_events) = match caller_dialog(shared, tx).await {
         Ok(dialog) => dialog,
-        Err(e) => {
-            warn!(error = %e, "cannot create the caller's dialog");
-            let mut tx = tx;
-            reply(&mut tx, StatusCode::ServerInternalError, vec![]).await;
-            return Outcome::new(Disposition::Failed, HangupBy::System, 500, "dialog error");
-        }
+        Err(outcome) => return outcome,
     };
-    let mut a_handler = a_dialog.clone();
-    tokio::spawn(
-        async move {
-            let mut tx = tx;
-            if let Err(e) = a_handler.handle(&mut tx).await {
-                debug!(error = %e, "caller INVITE transaction ended with an error");
-            }
-        }
-        .in_current_span(),
-    );
 
     let (b_state_tx, mut b_events) = shared.dialogs.new_dialog_state_channel();
-    let from_uri = format!("sip:{}@{}", caller.number(), shared.config.pbx.domain);
+    let from_uri = format!("sip:{}@{}", caller.number(), config.pbx.domain);
     let Ok(caller_uri) = Uri::try_from(from_uri.as_str()) else {
         a_dialog.reject(Some(StatusCode::BadRequest), None).ok();
         return Outcome::new(
@@ -390,39 +82,20 @@ async fn bridge_call(
             "bad caller number",
         );
     };
-    let mut branches: Vec<Branch> = Vec::new();
-    let mut pending: JoinSet<(usize, BranchResult)> = JoinSet::new();
-    for target in targets {
-        let option = InviteOption {
-            caller_display_name: caller.name().map(str::to_string),
-            caller: caller_uri.clone(),
-            callee: target.uri,
-            destination: Some(target.destination),
-            content_type: Some("application/sdp".into()),
-            offer: Some(offer.clone()),
-            contact: shared.contact.clone(),
-            ..Default::default()
-        };
-        match shared.dialogs.do_invite_async(option, b_state_tx.clone()) {
-            Ok((dialog, handle)) => {
-                let index = branches.len();
-                branches.push(Branch {
-                    dialog,
-                    final_code: None,
-                    confirmed: None,
-                });
-                pending.spawn(async move {
-                    let result = match handle.await {
-                        Ok(Ok(answer)) => Ok(answer),
-                        Ok(Err(e)) => Err(e.to_string()),
-                        Err(e) => Err(format!("branch task: {e}")),
-                    };
-                    (index, result)
-                });
-            }
-            Err(e) => warn!(error = %e, "cannot ring a device"),
-        }
-    }
+    let from = From {
+        uri: &caller_uri,
+        display_name: caller.name(),
+    };
+    let devices = targets.into_iter().map(|t| ((), t));
+    let (sent, mut pending) = invite_all(shared, from, devices, &offer, &b_state_tx);
+    let mut branches: Vec<Branch> = sent
+        .into_iter()
+        .map(|((), dialog)| Branch {
+            dialog,
+            final_code: None,
+            confirmed: None,
+        })
+        .collect();
     if branches.is_empty() {
         a_dialog
             .reject(Some(StatusCode::TemporarilyUnavailable), None)
@@ -435,7 +108,7 @@ async fn bridge_call(
         );
     }
 
-    let ring_timeout = tokio::time::sleep(Duration::from_secs(shared.config.pbx.ring_timeout_secs));
+    let ring_timeout = tokio::time::sleep(Duration::from_secs(config.pbx.ring_timeout_secs));
     tokio::pin!(ring_timeout);
     let inactivity = {
         let bridge = bridge.clone();
@@ -444,6 +117,7 @@ async fn bridge_call(
     tokio::pin!(inactivity);
     let mut winner: Option<usize> = None;
     let mut ringing_sent = false;
+    let mut callee_busy = None;
 
     let outcome = loop {
         // Biased: the callee's 180 and 200 can be ready together, and the 180 must reach the
@@ -506,9 +180,12 @@ async fn bridge_call(
                 if let Some(outcome) = branch_finished(&mut branches, &mut winner, index, result, &bridge, &a_dialog, info, shared).await {
                     break outcome;
                 }
+                if winner.is_some() && callee_busy.is_none() {
+                    callee_busy = callee_extension.map(|number| shared.presence.enter(number));
+                }
             }
             () = &mut ring_timeout, if winner.is_none() => {
-                info!(secs = shared.config.pbx.ring_timeout_secs, "ring timeout");
+                info!(secs = config.pbx.ring_timeout_secs, "ring timeout");
                 cancel_branches(&branches, None).await;
                 a_dialog.reject(Some(StatusCode::TemporarilyUnavailable), Some("ring timeout".into())).ok();
                 break Outcome::new(Disposition::NoAnswer, HangupBy::System, 480, "ring timeout");
@@ -716,40 +393,4 @@ fn forward_reoffer(
         }
         .in_current_span(),
     );
-}
-
-fn finish(shared: &Shared, info: &CallInfo, outcome: Outcome) {
-    let record = CallRecord {
-        id: info.id.clone(),
-        sip_call_id: info.sip_call_id.clone(),
-        caller: info.caller.clone(),
-        callee: info.callee.clone(),
-        started_at: info.started_at,
-        answered_at: info.answered_at,
-        ended_at: shared.clock.now(),
-        disposition: outcome.disposition,
-        hangup_by: outcome.hangup_by,
-        sip_cause: outcome.cause,
-        reason: outcome.reason,
-    };
-    shared.records.submit(record);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn busy_wins_over_unavailable() {
-        assert_eq!(best_failure([480, 486, 408].into_iter()), 486);
-        assert_eq!(best_failure([480, 408].into_iter()), 480);
-        assert_eq!(best_failure([603, 480].into_iter()), 603);
-    }
-
-    #[test]
-    fn failures_map_to_dispositions() {
-        assert_eq!(failure_outcome(486).disposition, Disposition::Busy);
-        assert_eq!(failure_outcome(603).disposition, Disposition::Busy);
-        assert_eq!(failure_outcome(480).disposition, Disposition::NoAnswer);
-    }
 }

@@ -1,0 +1,195 @@
+//! One call through the PBX, from the INVITE to the call record: who is calling, where the
+//! number leads, and then either a direct call between two parties ([`b2bua`]) or a call
+//! the PBX answers and runs through a scenario ([`crate::scenario`]).
+
+mod b2bua;
+mod caller;
+pub(crate) mod devices;
+mod feature;
+pub(crate) mod fork;
+pub(crate) mod record;
+
+use crate::routing::{self, Route};
+use crate::server::{reply, Shared};
+use record::{finish, ActiveCall, CallInfo, Outcome};
+use rsipstack::dialog::dialog::DialogStateReceiver;
+use rsipstack::dialog::invite_dialog::InviteDialog;
+use rsipstack::sip::{Header, HeadersExt, StatusCode};
+use rsipstack::transaction::transaction::Transaction;
+use sb_media::SdpError;
+use sb_store::{CallParty, Disposition, HangupBy};
+use std::sync::Arc;
+use tracing::{debug, info, info_span, warn, Instrument};
+
+/// Handles a new INVITE: authenticate, route, ring, bridge, record.
+pub(crate) async fn handle_invite(shared: Arc<Shared>, tx: Transaction) {
+    let sip_call_id = tx
+        .original
+        .call_id_header()
+        .map(|c| c.value().to_string())
+        .unwrap_or_default();
+    let id = uuid::Uuid::new_v4().to_string();
+    let span = info_span!("call", call = %id, sip_call_id = %sip_call_id);
+    run_call(shared, tx, id, sip_call_id).instrument(span).await;
+}
+
+fn callee_party(route: &Route, dialled: &str) -> CallParty {
+    match route {
+        Route::Extension { number, name } => CallParty {
+            number: number.clone(),
+            name: Some(name.clone()),
+            endpoint: Some(format!("extension:{number}")),
+        },
+        Route::Trunk { trunk, number } => CallParty {
+            number: number.clone(),
+            name: None,
+            endpoint: Some(format!("trunk:{trunk}")),
+        },
+        Route::Scenario { name } => CallParty {
+            number: dialled.to_string(),
+            name: None,
+            endpoint: Some(format!("scenario:{name}")),
+        },
+        Route::Feature { code } => CallParty {
+            number: code.clone(),
+            name: None,
+            endpoint: Some(format!("feature:{code}")),
+        },
+        Route::NotAvailable { target } => CallParty {
+            number: dialled.to_string(),
+            name: None,
+            endpoint: Some(target.clone()),
+        },
+        Route::NotFound => CallParty {
+            number: dialled.to_string(),
+            name: None,
+            endpoint: None,
+        },
+    }
+}
+
+pub(crate) fn status(code: u16) -> StatusCode {
+    StatusCode::from(code)
+}
+
+/// Refuses an unusable SDP: 488 when there is nothing to agree on, 400 when it is broken.
+pub(crate) fn sdp_refusal(e: &SdpError) -> Outcome {
+    warn!(error = %e, "unusable SDP");
+    let cause = match e {
+        SdpError::NoCommonCodec | SdpError::NoAudio => 488,
+        _ => 400,
+    };
+    Outcome::new(
+        Disposition::Failed,
+        HangupBy::System,
+        cause,
+        format!("SDP: {e}"),
+    )
+}
+
+/// The caller's leg as a server dialog, with the channel of its events (BYE, CANCEL,
+/// re-INVITE, INFO); the INVITE transaction is handled in the background.
+pub(crate) async fn caller_dialog(
+    shared: &Shared,
+    tx: Transaction,
+) -> Result<(InviteDialog, DialogStateReceiver), Outcome> {
+    let (state_tx, events) = shared.dialogs.new_dialog_state_channel();
+    let dialog = match shared.dialogs.get_or_create_server_invite(
+        &tx,
+        state_tx,
+        None,
+        Some(shared.contact.clone()),
+    ) {
+        Ok(dialog) => dialog,
+        Err(e) => {
+            warn!(error = %e, "cannot create the caller's dialog");
+            let mut tx = tx;
+            reply(&mut tx, StatusCode::ServerInternalError, vec![]).await;
+            return Err(Outcome::new(
+                Disposition::Failed,
+                HangupBy::System,
+                500,
+                "dialog error",
+            ));
+        }
+    };
+    let mut handler = dialog.clone();
+    tokio::spawn(
+        async move {
+            let mut tx = tx;
+            if let Err(e) = handler.handle(&mut tx).await {
+                debug!(error = %e, "caller INVITE transaction ended with an error");
+            }
+        }
+        .in_current_span(),
+    );
+    Ok((dialog, events))
+}
+
+pub(crate) fn sdp_headers() -> Vec<Header> {
+    vec![Header::ContentType("application/sdp".into())]
+}
+
+async fn run_call(shared: Arc<Shared>, mut tx: Transaction, id: String, sip_call_id: String) {
+    let plan = shared.plan();
+    let Some(caller) = caller::identify_caller(&shared, &plan.config, &mut tx).await else {
+        return;
+    };
+    let dialled = tx.original.uri.user().unwrap_or_default().to_string();
+    let route = routing::route(&plan.config, &caller, &dialled);
+    info!(caller = %caller.number(), %dialled, ?route, "new call");
+    let mut info = CallInfo {
+        id,
+        sip_call_id,
+        caller: CallParty {
+            number: caller.number().to_string(),
+            name: caller.name().map(str::to_string),
+            endpoint: Some(caller.endpoint()),
+        },
+        callee: callee_party(&route, &dialled),
+        started_at: shared.clock.now(),
+        answered_at: None,
+    };
+    let _active = ActiveCall::enter(&shared);
+    let _caller_busy = caller
+        .extension()
+        .map(|number| shared.presence.enter(number));
+
+    if let Route::Feature { code } = &route {
+        let outcome = feature::run(&shared, &plan, tx, caller.extension(), code, &mut info).await;
+        finish(&shared, &info, outcome, Vec::new());
+        return;
+    }
+    if let Route::Scenario { name } = &route {
+        let (outcome, trace) =
+            crate::scenario::run(&shared, &plan, tx, &caller, name, &dialled, &mut info).await;
+        finish(&shared, &info, outcome, trace);
+        return;
+    }
+    let prepared = b2bua::prepare(&shared, &plan.config, &tx, &route).await;
+    let (targets, bridge, offer) = match prepared {
+        Ok(prepared) => prepared,
+        Err(outcome) => {
+            reply(&mut tx, status(outcome.cause), vec![]).await;
+            finish(&shared, &info, outcome, Vec::new());
+            return;
+        }
+    };
+    let callee_extension = match &route {
+        Route::Extension { number, .. } => Some(number.as_str()),
+        _ => None,
+    };
+    let outcome = b2bua::bridge_call(
+        &shared,
+        &plan.config,
+        tx,
+        &caller,
+        callee_extension,
+        targets,
+        bridge,
+        offer,
+        &mut info,
+    )
+    .await;
+    finish(&shared, &info, outcome, Vec::new());
+}

@@ -1,0 +1,131 @@
+//! One version of what calls read from the configuration: the validated file, the scenarios
+//! and schedules compiled for the flow engine, and the voice the PBX speaks with.
+//!
+//! A call takes the current plan when its INVITE arrives and keeps that `Arc` to its end,
+//! so a reload (SIGHUP, the API) or a manual schedule override changes what *new* calls
+//! do while calls in progress finish on the version they started with.
+
+use sb_config::Config;
+use sb_flow::scenario::{Flows, RingMemory};
+use sb_flow::schedule::Override;
+use sb_media::audio::{Language, PromptSet};
+use sb_media::tones::TonePlan;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// How the PBX sounds: its prompts, their default language and its tones.
+pub struct Voice {
+    /// Shipped prompts, with the operator's override directory first.
+    pub prompts: PromptSet,
+    /// The language of prompts for callers no step chose another for.
+    pub language: Language,
+    /// Ringback, busy and beep as the callers' network plays them.
+    pub tone_plan: TonePlan,
+    /// Where voicemail messages are written (`<dir>/<box>/...wav`).
+    pub voicemail_dir: PathBuf,
+}
+
+/// Everything a call reads from the configuration, as one version.
+pub struct Plan {
+    pub config: Arc<Config>,
+    pub flows: Arc<Flows>,
+}
+
+/// Why a configuration could not become a plan.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// The schedules or scenarios do not compile (the configuration was not validated?).
+    #[error("{0}")]
+    Flows(String),
+    /// Prompts named by scenarios that neither the override nor the shipped directory has.
+    #[error("{}", .0.join("\n"))]
+    MissingPrompts(Vec<String>),
+}
+
+impl Plan {
+    /// Compiles `config` for the flow engine, lays the manual `overrides` on its schedules
+    /// and checks that every prompt its scenarios name can be played in `voice`'s language.
+    pub fn new(
+        config: Arc<Config>,
+        voice: &Voice,
+        overrides: &BTreeMap<String, Override>,
+    ) -> Result<Plan, PlanError> {
+        let mut flows = compile_flows(&config)?;
+        for (schedule, manual) in overrides {
+            flows.set_override(schedule, Some(manual.clone()));
+        }
+        check_prompts(&flows, voice)?;
+        Ok(Plan {
+            config,
+            flows: Arc::new(flows),
+        })
+    }
+
+    /// The same plan remembering who answered each round-robin ring group last (carried
+    /// over a reload so the rotation does not restart).
+    pub fn with_ring_memory(self, memory: RingMemory) -> Plan {
+        let flows = Arc::unwrap_or_clone(self.flows).with_ring_memory(memory);
+        Plan {
+            config: self.config,
+            flows: Arc::new(flows),
+        }
+    }
+
+    /// The same plan with `overrides` laid on its schedules instead.
+    pub fn with_overrides(&self, overrides: &BTreeMap<String, Override>) -> Plan {
+        let mut flows = (*self.flows).clone();
+        for schedule in self.config.schedules.keys() {
+            flows.set_override(schedule, overrides.get(schedule).cloned());
+        }
+        Plan {
+            config: self.config.clone(),
+            flows: Arc::new(flows),
+        }
+    }
+}
+
+fn compile_flows(config: &Config) -> Result<Flows, PlanError> {
+    let mut schedules = BTreeMap::new();
+    for (name, schedule) in &config.schedules {
+        let compiled = schedule
+            .compile(name)
+            .map_err(|e| PlanError::Flows(e.to_string()))?;
+        schedules.insert(name.clone(), compiled);
+    }
+    let extensions = config
+        .extensions
+        .iter()
+        .map(|e| (e.number.clone(), e.mobile.clone()))
+        .collect();
+    Flows::new(config.scenarios.clone(), schedules, extensions)
+        .map_err(|e| PlanError::Flows(e.to_string()))
+}
+
+/// Loads every prompt the scenarios name, so a missing or broken file is reported at start
+/// (or refused on reload) with its key path rather than found by a caller; loading also
+/// warms the cache, so calls never wait for the disk.
+fn check_prompts(flows: &Flows, voice: &Voice) -> Result<(), PlanError> {
+    let missing: Vec<String> = flows
+        .prompt_names()
+        .into_iter()
+        .filter_map(|(path, name)| {
+            voice
+                .prompts
+                .get(voice.language, &name)
+                .err()
+                .map(|e| format!("{path}: prompt \"{name}\" cannot be played: {e}"))
+        })
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(PlanError::MissingPrompts(missing))
+    }
+}
+
+/// Checks that `config` can become a plan in `voice`: what `check-config` and a reload
+/// refuse beyond the file's own errors (prompts the scenarios name that cannot be played).
+pub fn check_plan(config: Arc<Config>, voice: &Voice) -> Result<(), PlanError> {
+    Plan::new(config, voice, &BTreeMap::new()).map(drop)
+}

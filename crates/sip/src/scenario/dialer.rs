@@ -1,0 +1,345 @@
+//! A scenario's `dial`: ring one or more people (their registered phones, a mobile through
+//! the trunk) from a call the PBX already holds, and report how it went.
+//!
+//! The callee side is a second [`MediaEndpoint`] that offers PCMU, PCMA and
+//! telephone-event; the caller's leg never moves, so when nobody answers the scenario simply
+//! goes on with the caller, and when someone does the two endpoints are joined. Busy people
+//! (in another call) and people with no registered phone are not rung at all: the dial
+//! reports `busy` or `unavailable` at once, which is how ring groups skip them.
+
+use crate::call::devices::{extension_devices, trunk_target, Target};
+use crate::call::fork::{invite_all, BranchResult, From};
+use crate::plan::Plan;
+use crate::presence::InCall;
+use crate::routing::Caller;
+use crate::server::Shared;
+use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver, TerminatedReason};
+use rsipstack::dialog::invite_dialog::InviteDialog;
+use rsipstack::dialog::DialogId;
+use rsipstack::sip::{StatusCode, StatusCodeKind, Uri};
+use sb_flow::scenario::{DialTarget, Outcome};
+use sb_media::MediaEndpoint;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use tracing::{debug, info, warn};
+
+/// What the callee side did.
+#[derive(Debug)]
+pub(crate) enum CalleeEvent {
+    /// A phone rings (180 without SDP); reported once.
+    Ringing,
+    /// The far end sends early media (183 with SDP: a carrier's announcement, ringback).
+    EarlyMedia,
+    /// Someone answered; the endpoint has their media.
+    Answered,
+    /// Nobody answered: the dial's outcome for the scenario.
+    Failed(Outcome),
+    /// The person who answered hung up.
+    HungUp,
+    /// Something the dialer handled by itself (a re-INVITE, a second device's answer).
+    Handled,
+}
+
+/// One device being rung.
+struct Branch {
+    dialog: InviteDialog,
+    /// The extension it belongs to (`None` for a number through the trunk).
+    extension: Option<String>,
+    final_code: Option<u16>,
+    confirmed: Option<DialogId>,
+}
+
+/// Ringing, then the answered leg, of one `dial` action.
+pub(crate) struct Dialer {
+    shared: Arc<Shared>,
+    pub endpoint: MediaEndpoint,
+    branches: Vec<Branch>,
+    pending: JoinSet<(usize, BranchResult)>,
+    events: DialogStateReceiver,
+    deadline: Instant,
+    winner: Option<usize>,
+    ringing: bool,
+    early: bool,
+    /// People skipped before ringing, which decide the outcome if nobody else answers.
+    skipped_busy: bool,
+    answered_by: Option<InCall>,
+}
+
+/// Who answered, for the call record.
+pub(crate) struct Answerer {
+    pub extension: Option<String>,
+}
+
+impl Dialer {
+    /// Starts ringing `targets`; an `Err` is the outcome when there was nobody to ring.
+    pub fn start(
+        shared: &Arc<Shared>,
+        plan: &Plan,
+        caller: &Caller,
+        targets: &[DialTarget],
+        timeout: Duration,
+    ) -> Result<Dialer, Outcome> {
+        let mut devices: Vec<(Option<String>, Target)> = Vec::new();
+        let mut skipped_busy = false;
+        for target in targets {
+            match target {
+                DialTarget::Extension(number) => {
+                    if shared.presence.is_busy(number) {
+                        info!(extension = %number, "busy in another call: not rung");
+                        skipped_busy = true;
+                        continue;
+                    }
+                    let found = extension_devices(shared, number);
+                    if found.is_empty() {
+                        info!(extension = %number, "no registered phone");
+                    }
+                    devices.extend(found.into_iter().map(|t| (Some(number.clone()), t)));
+                }
+                DialTarget::Outside(number) => {
+                    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+                    let Some(trunk) = plan.config.trunks.first() else {
+                        warn!(%number, "no trunk to reach an outside number");
+                        continue;
+                    };
+                    match trunk_target(trunk, &digits) {
+                        Ok(target) => devices.push((None, target)),
+                        Err(outcome) => warn!(%number, reason = %outcome.reason, "cannot dial"),
+                    }
+                }
+            }
+        }
+        if devices.is_empty() {
+            return Err(if skipped_busy {
+                Outcome::Busy
+            } else {
+                Outcome::Unavailable
+            });
+        }
+        let endpoint = shared.media.open_endpoint().map_err(|e| {
+            warn!(error = %e, "no media ports to dial with");
+            Outcome::Failed
+        })?;
+        let (state_tx, events) = shared.dialogs.new_dialog_state_channel();
+        let from = format!("sip:{}@{}", caller.number(), plan.config.pbx.domain);
+        let caller_uri = Uri::try_from(from.as_str()).map_err(|_| Outcome::Failed)?;
+        let offer = endpoint.offer();
+        let from = From {
+            uri: &caller_uri,
+            display_name: caller.name(),
+        };
+        let (sent, pending) = invite_all(shared, from, devices, &offer, &state_tx);
+        let branches: Vec<Branch> = sent
+            .into_iter()
+            .map(|(extension, dialog)| Branch {
+                dialog,
+                extension,
+                final_code: None,
+                confirmed: None,
+            })
+            .collect();
+        if branches.is_empty() {
+            return Err(Outcome::Failed);
+        }
+        Ok(Dialer {
+            shared: shared.clone(),
+            endpoint,
+            branches,
+            pending,
+            events,
+            deadline: Instant::now() + timeout,
+            winner: None,
+            ringing: false,
+            early: false,
+            skipped_busy,
+            answered_by: None,
+        })
+    }
+
+    /// Who answered, once someone did.
+    pub fn answerer(&self) -> Option<Answerer> {
+        self.winner.map(|w| Answerer {
+            extension: self.branches[w].extension.clone(),
+        })
+    }
+
+    /// The next thing the callee side did; cancel-safe.
+    pub async fn next(&mut self) -> CalleeEvent {
+        let ringing = self.winner.is_none();
+        tokio::select! {
+            biased;
+            event = self.events.recv() => match event {
+                Some(event) => self.dialog_event(event).await,
+                None => std::future::pending().await,
+            },
+            Some(done) = self.pending.join_next() => match done {
+                Ok((index, result)) => self.branch_finished(index, result).await,
+                Err(_) => CalleeEvent::Handled,
+            },
+            () = tokio::time::sleep_until(self.deadline), if ringing => {
+                self.cancel(None).await;
+                CalleeEvent::Failed(Outcome::NoAnswer)
+            }
+        }
+    }
+
+    async fn dialog_event(&mut self, event: DialogState) -> CalleeEvent {
+        match event {
+            DialogState::Early(id, response) if self.winner.is_none() => {
+                if !response.body.is_empty() && !self.early {
+                    match self.endpoint.accept_answer(&response.body) {
+                        Ok(_) => {
+                            self.early = true;
+                            return CalleeEvent::EarlyMedia;
+                        }
+                        Err(e) => warn!(error = %e, branch = %id, "early media SDP ignored"),
+                    }
+                }
+                if self.ringing {
+                    CalleeEvent::Handled
+                } else {
+                    self.ringing = true;
+                    CalleeEvent::Ringing
+                }
+            }
+            DialogState::Terminated(id, reason) => {
+                let answered = self.winner.map(|w| &self.branches[w]);
+                if answered.is_some_and(|b| b.dialog.id().call_id == id.call_id)
+                    && matches!(reason, TerminatedReason::UasBye)
+                {
+                    return CalleeEvent::HungUp;
+                }
+                CalleeEvent::Handled
+            }
+            DialogState::Updated(id, request, handle) => {
+                let answered = self.winner.map(|w| &self.branches[w]);
+                if answered.is_none_or(|b| b.dialog.id().call_id != id.call_id) {
+                    handle
+                        .reply(StatusCode::CallTransactionDoesNotExist)
+                        .await
+                        .ok();
+                } else if request.body.is_empty() {
+                    handle.reply(StatusCode::OK).await.ok();
+                } else {
+                    match self.endpoint.answer(&request.body) {
+                        Ok(sdp) => {
+                            let headers = crate::call::sdp_headers();
+                            handle
+                                .respond(StatusCode::OK, Some(headers), Some(sdp))
+                                .await
+                                .ok();
+                        }
+                        Err(e) => {
+                            warn!(error = %e, "callee re-INVITE with unusable SDP");
+                            handle.reply(StatusCode::NotAcceptableHere).await.ok();
+                        }
+                    }
+                }
+                CalleeEvent::Handled
+            }
+            DialogState::Info(_, _, handle) | DialogState::Options(_, _, handle) => {
+                handle.reply(StatusCode::OK).await.ok();
+                CalleeEvent::Handled
+            }
+            _ => CalleeEvent::Handled,
+        }
+    }
+
+    async fn branch_finished(&mut self, index: usize, result: BranchResult) -> CalleeEvent {
+        let response = match result {
+            Ok((id, Some(response))) => {
+                if response.status_code.kind() == StatusCodeKind::Successful {
+                    self.branches[index].confirmed = Some(id);
+                }
+                response
+            }
+            Ok((_, None)) => return self.branch_failed(index, 408),
+            Err(e) => {
+                debug!(branch = index, error = %e, "branch failed");
+                return self.branch_failed(index, 503);
+            }
+        };
+        if response.status_code.kind() != StatusCodeKind::Successful {
+            return self.branch_failed(index, response.status_code.code());
+        }
+        if self.winner.is_some() {
+            // A second device answered the same ring: it is not needed.
+            self.branches[index].dialog.bye().await.ok();
+            return CalleeEvent::Handled;
+        }
+        if let Err(e) = self.endpoint.accept_answer(&response.body) {
+            warn!(error = %e, "answer with unusable SDP: hanging up that phone");
+            self.branches[index].dialog.bye().await.ok();
+            return self.branch_failed(index, 488);
+        }
+        self.winner = Some(index);
+        self.cancel(Some(index)).await;
+        if let Some(extension) = &self.branches[index].extension {
+            self.answered_by = Some(self.shared.presence.enter(extension));
+        }
+        info!(branch = index, extension = ?self.branches[index].extension, "dial answered");
+        CalleeEvent::Answered
+    }
+
+    fn branch_failed(&mut self, index: usize, code: u16) -> CalleeEvent {
+        self.branches[index].final_code = Some(code);
+        if self.winner.is_some() || self.branches.iter().any(|b| b.final_code.is_none()) {
+            return CalleeEvent::Handled;
+        }
+        let codes: Vec<u16> = self.branches.iter().filter_map(|b| b.final_code).collect();
+        CalleeEvent::Failed(failure(&codes, self.skipped_busy))
+    }
+
+    async fn cancel(&self, except: Option<usize>) {
+        for (i, branch) in self.branches.iter().enumerate() {
+            if Some(i) != except && branch.final_code.is_none() {
+                branch.dialog.cancel().await.ok();
+            }
+        }
+    }
+
+    /// Ends the callee side: hangs up whoever answered, cancels what still rings, and lets
+    /// the dialog layer forget the dialogs.
+    pub async fn end(self) {
+        match self.winner {
+            Some(w) => {
+                self.branches[w].dialog.bye().await.ok();
+            }
+            None => self.cancel(None).await,
+        }
+        for branch in &self.branches {
+            self.shared.dialogs.remove_dialog(&branch.dialog.id());
+            if let Some(id) = &branch.confirmed {
+                self.shared.dialogs.remove_dialog(id);
+            }
+        }
+    }
+}
+
+/// The outcome of a dial that nobody answered, from the final responses of its devices:
+/// busy (or declined: the person is there but will not take it) wins, then no answer for a
+/// ring that timed out, else unavailable.
+fn failure(codes: &[u16], skipped_busy: bool) -> Outcome {
+    if skipped_busy || codes.iter().any(|&c| matches!(c, 486 | 600 | 603)) {
+        Outcome::Busy
+    } else if codes.iter().any(|&c| c == 408 || c == 487) {
+        Outcome::NoAnswer
+    } else {
+        Outcome::Unavailable
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn busy_wins_then_no_answer_then_unavailable() {
+        assert_eq!(failure(&[480, 486], false), Outcome::Busy);
+        assert_eq!(failure(&[480], true), Outcome::Busy);
+        assert_eq!(failure(&[603], false), Outcome::Busy);
+        assert_eq!(failure(&[480, 408], false), Outcome::NoAnswer);
+        assert_eq!(failure(&[480, 404, 503], false), Outcome::Unavailable);
+    }
+}

@@ -1,0 +1,650 @@
+//! A call the PBX answers itself and walks through a scenario: the I/O shell around the
+//! flow engine ([`sb_flow::scenario::CallFlow`]).
+//!
+//! The engine decides; this module carries its [`Action`]s out and feeds back what
+//! happened as [`Event`]s:
+//!
+//! - the caller's leg is a [`MediaEndpoint`] for the whole call: prompts play on it
+//!   (as early media, 183, before the engine answers), digits come from it (RFC 4733 or
+//!   in-band) and from SIP INFO;
+//! - `dial` rings people from a second endpoint ([`dialer`]); the caller hears ringback (or
+//!   the far end's early media) and, once someone answers, the two endpoints are joined.
+//!   When nobody answers, the caller is still here and the scenario goes on;
+//! - the engine's timer is a deadline on the PBX clock;
+//! - `queue` and `responsible` are hooks answered here until their services exist:
+//!   `unavailable` and `not found`, so the scenario's fallbacks run;
+//! - `voicemail` records a message ([`voicemail`]).
+//!
+//! The call ends when the engine hangs up, the caller hangs up, the person connected hangs
+//! up, media stops, or the PBX shuts down; its routing trace goes into the call record.
+
+mod dialer;
+mod info_digits;
+mod voicemail;
+
+use crate::call::record::{CallInfo, Outcome};
+use crate::call::{caller_dialog, sdp_headers, sdp_refusal, status};
+use crate::plan::Plan;
+use crate::routing::Caller;
+use crate::server::{reply, Shared};
+use dialer::{CalleeEvent, Dialer};
+use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver, TerminatedReason};
+use rsipstack::dialog::invite_dialog::InviteDialog;
+use rsipstack::sip::StatusCode;
+use rsipstack::transaction::transaction::Transaction;
+use sb_flow::scenario::{Action, CallFlow, Event, Outcome as FlowOutcome};
+use sb_media::audio::Language;
+use sb_media::tones::ToneKind;
+use sb_media::{EndpointEvent, MediaEndpoint, PlayId};
+use sb_store::{CallParty, Disposition, HangupBy, TraceLine};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+use tracing::{debug, info, warn};
+use voicemail::Stage;
+
+/// How long to wait for a recording to be closed after the caller hung up on it.
+const RECORDING_CLOSE_WAIT: Duration = Duration::from_secs(2);
+
+/// Runs the call through `scenario` and returns how it ended with its routing trace.
+pub(crate) async fn run(
+    shared: &Arc<Shared>,
+    plan: &Arc<Plan>,
+    mut tx: Transaction,
+    caller: &Caller,
+    scenario: &str,
+    dialled: &str,
+    info: &mut CallInfo,
+) -> (Outcome, Vec<TraceLine>) {
+    if tx.original.body.is_empty() {
+        reply(&mut tx, StatusCode::NotAcceptableHere, vec![]).await;
+        let reason = "INVITE without SDP (late offer is not supported)";
+        return (refused(488, reason), Vec::new());
+    }
+    let endpoint = match shared.media.open_endpoint() {
+        Ok(endpoint) => endpoint,
+        Err(e) => {
+            warn!(error = %e, "no media ports for the call");
+            reply(&mut tx, StatusCode::ServiceUnavailable, vec![]).await;
+            return (refused(503, "no media ports"), Vec::new());
+        }
+    };
+    let answer = match endpoint.answer(&tx.original.body) {
+        Ok(answer) => answer,
+        Err(e) => {
+            let outcome = sdp_refusal(&e);
+            reply(&mut tx, status(outcome.cause), vec![]).await;
+            return (outcome, Vec::new());
+        }
+    };
+    let (dialog, events) = match caller_dialog(shared, tx).await {
+        Ok(dialog) => dialog,
+        Err(outcome) => return (outcome, Vec::new()),
+    };
+    let attributes = BTreeMap::from([
+        ("caller".to_owned(), caller.number().to_owned()),
+        ("dialled".to_owned(), dialled.to_owned()),
+    ]);
+    let now = shared.clock.now();
+    let (flow, actions) = CallFlow::start(plan.flows.clone(), scenario, now, attributes);
+    let mut call = ScenarioCall {
+        shared: shared.clone(),
+        plan: plan.clone(),
+        caller: caller.clone(),
+        dialog,
+        endpoint,
+        answer,
+        flow,
+        answered: false,
+        early: false,
+        plays: HashMap::new(),
+        ringback: None,
+        timer: None,
+        dial: None,
+        connected: false,
+        voicemail: None,
+        voicemail_box: None,
+        events: VecDeque::new(),
+        info,
+    };
+    let outcome = call.run(events, actions).await;
+    let trace = call
+        .flow
+        .trace()
+        .iter()
+        .map(|entry| TraceLine {
+            at: entry.at,
+            step: entry.step.clone(),
+            text: entry.text.clone(),
+        })
+        .collect();
+    (outcome, trace)
+}
+
+fn refused(cause: u16, reason: &str) -> Outcome {
+    Outcome::new(Disposition::Failed, HangupBy::System, cause, reason)
+}
+
+/// What woke the call up.
+enum Wake {
+    Caller(Option<Box<DialogState>>),
+    Media(Option<EndpointEvent>),
+    Callee(CalleeEvent),
+    Timer,
+    Shutdown,
+}
+
+/// One call in a scenario: the caller's leg, the engine, and what the engine waits for.
+struct ScenarioCall<'a> {
+    shared: Arc<Shared>,
+    plan: Arc<Plan>,
+    caller: Caller,
+    dialog: InviteDialog,
+    endpoint: MediaEndpoint,
+    /// The SDP answer to the caller's offer, sent with the 183 or the 200.
+    answer: Vec<u8>,
+    flow: CallFlow,
+    answered: bool,
+    /// A 183 with SDP has been sent: the caller hears the PBX before the answer.
+    early: bool,
+    /// The engine's playbacks by the endpoint's ids.
+    plays: HashMap<PlayId, u32>,
+    /// Ringback played to the caller while a dial rings.
+    ringback: Option<PlayId>,
+    timer: Option<Instant>,
+    dial: Option<Dialer>,
+    /// Someone answered a dial: the two legs are joined and the engine is done.
+    connected: bool,
+    voicemail: Option<Stage>,
+    /// The box of the voicemail step in progress.
+    voicemail_box: Option<String>,
+    /// Events for the engine produced while carrying out its actions.
+    events: VecDeque<Event>,
+    info: &'a mut CallInfo,
+}
+
+impl ScenarioCall<'_> {
+    async fn run(
+        &mut self,
+        mut caller_events: DialogStateReceiver,
+        actions: Vec<Action>,
+    ) -> Outcome {
+        let mut actions = actions;
+        loop {
+            if let Some(outcome) = self.perform(actions).await {
+                return self.end(outcome).await;
+            }
+            if let Some(event) = self.events.pop_front() {
+                actions = self.flow.on_event(event, self.shared.clock.now());
+                continue;
+            }
+            actions = Vec::new();
+            let wake = self.wait(&mut caller_events).await;
+            let result = match wake {
+                Wake::Caller(event) => self.caller_event(event.map(|e| *e)).await,
+                Wake::Media(event) => self.media_event(event).await,
+                Wake::Callee(event) => self.callee_event(event).await,
+                Wake::Timer => {
+                    self.timer = None;
+                    self.events.push_back(Event::TimerFired);
+                    None
+                }
+                Wake::Shutdown => {
+                    self.close_recording().await;
+                    if self.answered {
+                        self.dialog.bye().await.ok();
+                    } else {
+                        let refusal = Some("shutdown".to_owned());
+                        self.dialog
+                            .reject(Some(StatusCode::ServiceUnavailable), refusal)
+                            .ok();
+                    }
+                    Some(Outcome::new(
+                        self.disposition(),
+                        HangupBy::System,
+                        503,
+                        "shutdown",
+                    ))
+                }
+            };
+            if let Some(outcome) = result {
+                return self.end(outcome).await;
+            }
+        }
+    }
+
+    async fn wait(&mut self, caller_events: &mut DialogStateReceiver) -> Wake {
+        let timer = self.timer;
+        let dial = &mut self.dial;
+        let endpoint = &self.endpoint;
+        tokio::select! {
+            event = caller_events.recv() => Wake::Caller(event.map(Box::new)),
+            event = endpoint.next_event() => Wake::Media(event),
+            event = async {
+                match dial {
+                    Some(dialer) => dialer.next().await,
+                    None => std::future::pending().await,
+                }
+            } => Wake::Callee(event),
+            () = async {
+                match timer {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            } => Wake::Timer,
+            () = self.shared.hangup_all.cancelled() => Wake::Shutdown,
+        }
+    }
+
+    fn disposition(&self) -> Disposition {
+        if self.answered {
+            Disposition::Answered
+        } else {
+            Disposition::Failed
+        }
+    }
+
+    /// Carries out the engine's actions; `Some` when the call is over.
+    async fn perform(&mut self, actions: Vec<Action>) -> Option<Outcome> {
+        for action in actions {
+            debug!(?action, "scenario action");
+            match action {
+                Action::Answer => self.answer(),
+                Action::Play { prompts, id } => self.play(&prompts, id),
+                Action::StopPlay { id } => {
+                    if self.plays.values().any(|&playing| playing == id) {
+                        self.plays.retain(|_, playing| *playing != id);
+                        self.endpoint.stop();
+                    }
+                }
+                Action::SetTimer { at } => {
+                    let wait = (at - self.shared.clock.now()).to_std().unwrap_or_default();
+                    self.timer = Some(Instant::now() + wait);
+                }
+                Action::Dial { targets, timeout } => self.dial(&targets, timeout),
+                Action::Queue { name } => {
+                    warn!(queue = %name, "queues are not served yet: the scenario goes on");
+                    self.events
+                        .push_back(Event::HookOutcome(FlowOutcome::Unavailable));
+                }
+                Action::Responsible => {
+                    debug!("no responsible-manager source is configured");
+                    self.events
+                        .push_back(Event::HookOutcome(FlowOutcome::NotFound));
+                }
+                Action::Voicemail { mailbox } => self.voicemail(&mailbox),
+                Action::SetAttribute { name, value } => {
+                    debug!(%name, %value, "call attribute set");
+                }
+                Action::Hangup { cause } => return Some(self.hang_up(&cause).await),
+            }
+        }
+        None
+    }
+
+    fn answer(&mut self) {
+        if self.answered {
+            return;
+        }
+        if let Err(e) = self
+            .dialog
+            .accept(Some(sdp_headers()), Some(self.answer.clone()))
+        {
+            warn!(error = %e, "cannot answer the caller");
+        }
+        self.answered = true;
+        self.info.answered_at = Some(self.shared.clock.now());
+        info!("answered by the PBX");
+    }
+
+    /// Before the answer, the caller hears the PBX through early media (183 with SDP).
+    fn early_media(&mut self) {
+        if self.answered || self.early {
+            return;
+        }
+        if let Err(e) = self
+            .dialog
+            .ringing(Some(sdp_headers()), Some(self.answer.clone()))
+        {
+            warn!(error = %e, "cannot send early media");
+        }
+        self.early = true;
+    }
+
+    /// The language of the call's prompts: a `language` attribute set by the scenario, else
+    /// the configured one.
+    fn language(&self) -> Language {
+        self.flow
+            .attributes()
+            .get("language")
+            .and_then(|code| Language::from_code(code))
+            .unwrap_or(self.shared.voice.language)
+    }
+
+    fn play(&mut self, prompts: &[String], id: u32) {
+        let language = self.language();
+        let clips: Vec<_> = prompts
+            .iter()
+            .filter_map(|name| match self.shared.voice.prompts.get(language, name) {
+                Ok(clip) => Some(clip),
+                Err(e) => {
+                    warn!(prompt = %name, language = language.code(), error = %e, "prompt skipped");
+                    None
+                }
+            })
+            .collect();
+        if clips.is_empty() {
+            self.events.push_back(Event::PlayFinished(id));
+            return;
+        }
+        self.early_media();
+        self.ringback = None;
+        let play = self.endpoint.play(clips);
+        self.plays.insert(play, id);
+    }
+
+    fn dial(&mut self, targets: &[sb_flow::scenario::DialTarget], timeout: Duration) {
+        match Dialer::start(&self.shared, &self.plan, &self.caller, targets, timeout) {
+            Ok(dialer) => {
+                if self.answered || self.early {
+                    let tone = self.shared.voice.tone_plan.tone(ToneKind::Ringback);
+                    self.plays.clear();
+                    self.ringback = Some(self.endpoint.play_tone(tone));
+                }
+                self.dial = Some(dialer);
+            }
+            Err(outcome) => self.events.push_back(Event::DialOutcome(outcome)),
+        }
+    }
+
+    fn voicemail(&mut self, mailbox: &str) {
+        self.answer();
+        let language = self.language();
+        let greeting = match self.shared.voice.prompts.get(language, "vm-leave-message") {
+            Ok(clip) => self.endpoint.play([clip]),
+            Err(e) => {
+                warn!(error = %e, "voicemail greeting missing: beep only");
+                self.endpoint.play(Vec::new())
+            }
+        };
+        info!(%mailbox, "voicemail");
+        self.voicemail_box = Some(mailbox.to_owned());
+        self.voicemail = Some(Stage::Greeting(greeting));
+    }
+
+    async fn hang_up(&mut self, cause: &str) -> Outcome {
+        let reason = format!("scenario: {cause}");
+        if self.answered {
+            self.dialog.bye().await.ok();
+            Outcome::new(Disposition::Answered, HangupBy::System, 200, reason)
+        } else {
+            let code = match cause {
+                "busy" => 486,
+                "no_route" => 404,
+                "rejected" | "declined" => 603,
+                _ => 480,
+            };
+            self.dialog.reject(Some(status(code)), None).ok();
+            Outcome::new(Disposition::Failed, HangupBy::System, code, reason)
+        }
+    }
+
+    async fn caller_event(&mut self, event: Option<DialogState>) -> Option<Outcome> {
+        match event {
+            Some(DialogState::Terminated(_, reason)) => {
+                self.flow
+                    .on_event(Event::CallerHungUp, self.shared.clock.now());
+                self.close_recording().await;
+                Some(match reason {
+                    TerminatedReason::UacBye => {
+                        Outcome::new(self.disposition(), HangupBy::Caller, 200, "caller hung up")
+                    }
+                    TerminatedReason::UacCancel => Outcome::new(
+                        Disposition::Cancelled,
+                        HangupBy::Caller,
+                        487,
+                        "caller cancelled",
+                    ),
+                    other => Outcome::new(
+                        self.disposition(),
+                        HangupBy::System,
+                        408,
+                        format!("caller dialog ended: {other:?}"),
+                    ),
+                })
+            }
+            Some(DialogState::Updated(_, request, handle)) => {
+                if request.body.is_empty() {
+                    handle.reply(StatusCode::OK).await.ok();
+                } else {
+                    match self.endpoint.answer(&request.body) {
+                        Ok(sdp) => {
+                            self.answer = sdp.clone();
+                            handle
+                                .respond(StatusCode::OK, Some(sdp_headers()), Some(sdp))
+                                .await
+                                .ok();
+                        }
+                        Err(e) => {
+                            warn!(error = %e, "caller re-INVITE with unusable SDP");
+                            handle.reply(StatusCode::NotAcceptableHere).await.ok();
+                        }
+                    }
+                }
+                None
+            }
+            Some(DialogState::Info(_, request, handle)) => {
+                let content_type = request
+                    .headers
+                    .iter()
+                    .find(|h| h.name().eq_ignore_ascii_case("content-type"))
+                    .map(|h| h.value().to_string())
+                    .unwrap_or_default();
+                handle.reply(StatusCode::OK).await.ok();
+                if let Some(digit) = info_digits::digit(&content_type, &request.body) {
+                    self.digit(digit);
+                }
+                None
+            }
+            Some(DialogState::Options(_, _, handle)) => {
+                handle.reply(StatusCode::OK).await.ok();
+                None
+            }
+            Some(_) => None,
+            None => Some(Outcome::new(
+                Disposition::Failed,
+                HangupBy::System,
+                500,
+                "caller dialog lost",
+            )),
+        }
+    }
+
+    fn digit(&mut self, digit: char) {
+        if !self.connected && self.voicemail.is_none() {
+            self.events.push_back(Event::Digit(digit));
+        }
+    }
+
+    async fn media_event(&mut self, event: Option<EndpointEvent>) -> Option<Outcome> {
+        match event {
+            Some(EndpointEvent::Digit(digit)) => self.digit(digit.to_char()),
+            Some(EndpointEvent::PlayFinished { id, .. }) => self.played(id),
+            Some(EndpointEvent::PlayFailed { id, error }) => {
+                warn!(%error, "playback failed");
+                self.played(id);
+            }
+            Some(EndpointEvent::RecordFinished(recording)) => {
+                info!(path = %recording.path.display(), secs = recording.duration.as_secs_f64(), reason = ?recording.reason, "voicemail message saved");
+                self.dialog.bye().await.ok();
+                return Some(Outcome::new(
+                    Disposition::Answered,
+                    HangupBy::System,
+                    200,
+                    format!("voicemail: message of {} s", recording.duration.as_secs()),
+                ));
+            }
+            Some(EndpointEvent::RecordFailed(error)) => {
+                warn!(%error, "voicemail message could not be recorded");
+                self.dialog.bye().await.ok();
+                return Some(Outcome::new(
+                    Disposition::Answered,
+                    HangupBy::System,
+                    200,
+                    format!("voicemail failed: {error}"),
+                ));
+            }
+            Some(EndpointEvent::MediaTimeout) => {
+                warn!("no RTP from the caller: ending the call");
+                self.close_recording().await;
+                self.dialog.bye().await.ok();
+                return Some(Outcome::new(
+                    self.disposition(),
+                    HangupBy::System,
+                    200,
+                    "rtp timeout",
+                ));
+            }
+            None => {
+                return Some(Outcome::new(
+                    Disposition::Failed,
+                    HangupBy::System,
+                    500,
+                    "media endpoint lost",
+                ))
+            }
+        }
+        None
+    }
+
+    /// A playback ended: the engine's, or a step of voicemail.
+    fn played(&mut self, id: PlayId) {
+        if let Some(flow_id) = self.plays.remove(&id) {
+            self.events.push_back(Event::PlayFinished(flow_id));
+            return;
+        }
+        match self.voicemail.take() {
+            Some(Stage::Greeting(greeting)) if greeting == id => {
+                let beep = self.shared.voice.tone_plan.tone(ToneKind::Beep);
+                self.voicemail = Some(Stage::Beep(self.endpoint.play_tone(beep)));
+            }
+            Some(Stage::Beep(beep)) if beep == id => {
+                let mailbox = self.voicemail_box.clone().unwrap_or_default();
+                let path = voicemail::message_path(
+                    &self.shared.voice.voicemail_dir,
+                    &mailbox,
+                    self.shared.clock.now(),
+                    &self.info.id,
+                );
+                if let Some(dir) = path.parent() {
+                    if let Err(e) = std::fs::create_dir_all(dir) {
+                        warn!(dir = %dir.display(), error = %e, "cannot create the voicemail directory");
+                    }
+                }
+                self.endpoint.record(&path, voicemail::recorder_config());
+                self.voicemail = Some(Stage::Recording(path));
+            }
+            other => self.voicemail = other,
+        }
+    }
+
+    async fn callee_event(&mut self, event: CalleeEvent) -> Option<Outcome> {
+        match event {
+            CalleeEvent::Ringing => {
+                if !self.answered && !self.early {
+                    self.dialog.ringing(None, None).ok();
+                }
+            }
+            CalleeEvent::EarlyMedia => {
+                self.early_media();
+                self.connect_media();
+            }
+            CalleeEvent::Answered => {
+                self.answer();
+                self.connect_media();
+                self.connected = true;
+                if let Some(answerer) = self.dial.as_ref().and_then(Dialer::answerer) {
+                    if let Some(extension) = answerer.extension {
+                        let name = self
+                            .plan
+                            .config
+                            .extension(&extension)
+                            .map(|e| e.name.clone());
+                        self.info.callee = CallParty {
+                            number: extension.clone(),
+                            name,
+                            endpoint: Some(format!("extension:{extension}")),
+                        };
+                    }
+                }
+                self.events
+                    .push_back(Event::DialOutcome(FlowOutcome::Answered));
+            }
+            CalleeEvent::Failed(outcome) => {
+                if let Some(dialer) = self.dial.take() {
+                    dialer.end().await;
+                }
+                if self.ringback.take().is_some() {
+                    self.endpoint.stop();
+                }
+                self.events.push_back(Event::DialOutcome(outcome));
+            }
+            CalleeEvent::HungUp => {
+                self.dialog.bye().await.ok();
+                return Some(Outcome::new(
+                    Disposition::Answered,
+                    HangupBy::Callee,
+                    200,
+                    "callee hung up",
+                ));
+            }
+            CalleeEvent::Handled => {}
+        }
+        None
+    }
+
+    /// Lets the caller hear the callee side: the ringback stops and the legs are joined.
+    fn connect_media(&mut self) {
+        if self.ringback.take().is_some() {
+            self.endpoint.stop();
+        }
+        if let Some(dialer) = &self.dial {
+            self.endpoint.join(&dialer.endpoint);
+        }
+    }
+
+    /// A message being recorded when the caller leaves is closed and kept.
+    async fn close_recording(&mut self) {
+        if !matches!(self.voicemail, Some(Stage::Recording(_))) {
+            return;
+        }
+        self.endpoint.stop_recording();
+        let closed = tokio::time::timeout(RECORDING_CLOSE_WAIT, async {
+            while let Some(event) = self.endpoint.next_event().await {
+                if let EndpointEvent::RecordFinished(recording) = event {
+                    return Some(recording);
+                }
+            }
+            None
+        })
+        .await;
+        match closed {
+            Ok(Some(recording)) => {
+                info!(path = %recording.path.display(), secs = recording.duration.as_secs_f64(), "voicemail message saved at hang-up")
+            }
+            _ => warn!("the voicemail message was not confirmed closed"),
+        }
+        self.voicemail = None;
+    }
+
+    /// Ends whatever is still up besides the caller's leg, and returns `outcome`.
+    async fn end(&mut self, outcome: Outcome) -> Outcome {
+        if let Some(dialer) = self.dial.take() {
+            dialer.end().await;
+        }
+        self.shared.dialogs.remove_dialog(&self.dialog.id());
+        info!(disposition = ?outcome.disposition, reason = %outcome.reason, "call ended");
+        outcome
+    }
+}
