@@ -10,6 +10,7 @@
 //! [`Config::internal`], [`Config::feature_code`].
 
 mod demo;
+mod digits;
 mod error;
 mod locate;
 mod lookup;
@@ -20,6 +21,7 @@ mod target;
 mod validate;
 
 pub use demo::{demo, DEMO_TOML};
+pub use digits::{DigitMethod, DigitMethods};
 pub use error::{ConfigError, ConfigErrors};
 pub use media::{Language, Media, TonePlan};
 pub use model::{

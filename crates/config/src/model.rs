@@ -144,6 +144,10 @@ pub struct Extension {
     /// Never chosen as a caller's responsible manager (the director).
     #[serde(default)]
     pub exclude_from_responsible: bool,
+    /// How this person's phones send digits: `["rfc4733", "info", "inband"]`, any of them;
+    /// left out, RFC 4733 and SIP INFO (see [`DigitMethods`](crate::DigitMethods)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dtmf: Option<Vec<crate::DigitMethod>>,
 }
 
 /// A carrier's SIP trunk, authenticated by the address its requests come from.
@@ -157,6 +161,9 @@ pub struct Trunk {
     pub inbound_addresses: Vec<SocketAddr>,
     /// Where calls out through this trunk are sent.
     pub outbound_address: SocketAddr,
+    /// How the carrier sends digits, as for an extension.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dtmf: Option<Vec<crate::DigitMethod>>,
 }
 
 /// A number of a trunk and where its calls go.

@@ -8,6 +8,7 @@
 use crate::error::{ConfigError, ConfigErrors};
 use crate::model::{Config, Extension, FeatureCode, Numbering, OverrideMode, Pbx, Trunk};
 use crate::target::DidTarget;
+use crate::DigitMethod;
 use sb_flow::scenario::Flows;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
@@ -215,6 +216,24 @@ fn check_extensions<'a>(
                 );
             }
         }
+        check_digit_methods(&at, extension.dtmf.as_deref(), found);
+    }
+}
+
+/// An empty `dtmf` list would make every menu deaf to this leg; a method listed twice is a
+/// slip worth pointing at.
+fn check_digit_methods(at: &str, listed: Option<&[DigitMethod]>, found: &mut Found) {
+    let Some(listed) = listed else { return };
+    if listed.is_empty() {
+        found.add(
+            format!("{at}.dtmf"),
+            "lists no method: callers' digits would never be heard (leave the key out for the default)",
+        );
+    }
+    for (j, method) in listed.iter().enumerate() {
+        if listed[..j].contains(method) {
+            found.add(format!("{at}.dtmf[{j}]"), "is listed twice");
+        }
     }
 }
 
@@ -252,6 +271,7 @@ fn check_trunks(trunks: &[Trunk], found: &mut Found) {
                 }
             }
         }
+        check_digit_methods(&at, trunk.dtmf.as_deref(), found);
     }
 }
 

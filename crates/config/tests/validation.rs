@@ -3,7 +3,7 @@
 //! Each test changes one thing in the demo office (which is valid) and expects exactly the
 //! one error that change causes.
 
-use sb_config::{demo, Config};
+use sb_config::{demo, Config, DigitMethod};
 
 /// The errors of `config`, one "path: message" line each; empty when it is valid.
 fn errors(config: &Config) -> Vec<String> {
@@ -37,6 +37,39 @@ fn error_paths_are_exact() {
 }
 
 // Extensions.
+
+#[test]
+fn digit_methods_must_list_something_once() {
+    assert_error(
+        |c| c.extensions[0].dtmf = Some(Vec::new()),
+        "extension[0].dtmf: lists no method: callers' digits would never be heard (leave the key out for the default)",
+    );
+    assert_error(
+        |c| {
+            c.trunks[0].dtmf = Some(vec![
+                DigitMethod::Inband,
+                DigitMethod::Info,
+                DigitMethod::Inband,
+            ])
+        },
+        "trunk[0].dtmf[2]: is listed twice",
+    );
+    assert_valid(|c| c.trunks[0].dtmf = Some(vec![DigitMethod::Inband]));
+}
+
+#[test]
+fn an_unknown_digit_method_is_refused_by_name() {
+    let mut text = sb_config::DEMO_TOML.to_owned();
+    text = text.replacen(
+        "mobile = \"+79000000101\"",
+        "mobile = \"+79000000101\"\ndtmf = [\"rfc2833\"]",
+        1,
+    );
+    let error = sb_config::parse(&text).expect_err("rfc2833 is not a method");
+    let text = error.to_string();
+    assert!(text.contains("rfc2833"), "{text}");
+    assert!(text.contains("dtmf"), "{text}");
+}
 
 #[test]
 fn extension_number_must_be_digits() {

@@ -36,12 +36,22 @@ pub(crate) struct Answer {
     pub body: Vec<u8>,
 }
 
-/// Reads `offer` and writes the answer from `s=` on, for the PBX at `ip`:`port`.
-pub(crate) fn answer(offer: &[u8], ip: IpAddr, port: u16) -> Result<Answer, SdpError> {
+/// Reads `offer` and writes the answer from `s=` on, for the PBX at `ip`:`port`; with
+/// `events` false, telephone-event is left out even when offered (a leg configured to send
+/// its digits another way).
+pub(crate) fn answer(
+    offer: &[u8],
+    ip: IpAddr,
+    port: u16,
+    events: bool,
+) -> Result<Answer, SdpError> {
     let description = sdp::parse(offer)?;
     let audio = sdp::select(&description)?;
     let section = &description.media[audio.section];
-    let negotiated = negotiated(section, &audio.formats, audio.remote)?;
+    let mut negotiated = negotiated(section, &audio.formats, audio.remote)?;
+    if !events {
+        negotiated.events = None;
+    }
     let direction = match audio.remote.direction {
         Direction::SendRecv => Direction::SendRecv,
         Direction::SendOnly => Direction::RecvOnly,
@@ -165,4 +175,27 @@ fn negotiated(
         remote_receives: matches!(direction, Direction::SendRecv | Direction::RecvOnly),
         remote_sends: matches!(direction, Direction::SendRecv | Direction::SendOnly),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+
+    const OFFER: &[u8] =
+        b"v=0\r\no=- 1 1 IN IP4 192.0.2.5\r\ns=-\r\nc=IN IP4 192.0.2.5\r\nt=0 0\r\n\
+        m=audio 4000 RTP/AVP 8 0 96\r\na=rtpmap:96 telephone-event/8000\r\na=sendrecv\r\n";
+
+    #[test]
+    fn events_are_answered_only_when_allowed() {
+        let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        let with = answer(OFFER, ip, 20000, true).expect("answer");
+        assert_eq!(with.negotiated.events, Some(96));
+        assert!(String::from_utf8_lossy(&with.body).contains("telephone-event"));
+        let without = answer(OFFER, ip, 20000, false).expect("answer");
+        assert_eq!(without.negotiated.events, None);
+        let body = String::from_utf8_lossy(&without.body);
+        assert!(!body.contains("telephone-event"), "{body}");
+        assert!(body.contains("m=audio 20000 RTP/AVP 8\r\n"), "{body}");
+    }
 }

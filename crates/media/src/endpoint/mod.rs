@@ -169,7 +169,14 @@ impl MediaEndpoint {
     /// Also for a re-INVITE: the `o=` version goes up only when the answer changes. On error
     /// nothing changes (answer the INVITE with 488).
     pub fn answer(&self, offer: &[u8]) -> Result<Vec<u8>, SdpError> {
-        let answer = answer::answer(offer, self.advertise_ip, self.port)?;
+        self.answer_with(offer, true)
+    }
+
+    /// [`answer`](Self::answer), with telephone-event left out when `rfc4733` is false:
+    /// for a phone or trunk configured to send digits by SIP INFO or in-band only, so it
+    /// does not send events nobody listens for.
+    pub fn answer_with(&self, offer: &[u8], rfc4733: bool) -> Result<Vec<u8>, SdpError> {
+        let answer = answer::answer(offer, self.advertise_ip, self.port, rfc4733)?;
         self.send(Command::Negotiated(answer.negotiated));
         Ok(self.with_origin(&answer.body))
     }

@@ -32,6 +32,7 @@ use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver, TerminatedReas
 use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::sip::StatusCode;
 use rsipstack::transaction::transaction::Transaction;
+use sb_config::{Config, DigitMethods};
 use sb_flow::scenario::{Action, CallFlow, Event, Outcome as FlowOutcome};
 use sb_media::audio::Language;
 use sb_media::tones::ToneKind;
@@ -70,7 +71,11 @@ pub(crate) async fn run(
             return (refused(503, "no media ports"), Vec::new());
         }
     };
-    let answer = match endpoint.answer(&tx.original.body) {
+    let digits = digit_methods(&plan.config, caller);
+    if let Some(inband) = digits.inband {
+        endpoint.detect_inband(inband);
+    }
+    let answer = match endpoint.answer_with(&tx.original.body, digits.rfc4733) {
         Ok(answer) => answer,
         Err(e) => {
             let outcome = sdp_refusal(&e);
@@ -95,6 +100,7 @@ pub(crate) async fn run(
         dialog,
         endpoint,
         answer,
+        digits,
         flow,
         answered: false,
         early: false,
@@ -122,6 +128,21 @@ pub(crate) async fn run(
     (outcome, trace)
 }
 
+/// The digit methods configured for whoever is calling (`dtmf` of the extension or trunk).
+fn digit_methods(config: &Config, caller: &Caller) -> DigitMethods {
+    let listed = match caller {
+        Caller::Extension { number, .. } => {
+            config.extension(number).and_then(|e| e.dtmf.as_deref())
+        }
+        Caller::Trunk { name, .. } => config
+            .trunks
+            .iter()
+            .find(|t| &t.name == name)
+            .and_then(|t| t.dtmf.as_deref()),
+    };
+    DigitMethods::from_config(listed)
+}
+
 fn refused(cause: u16, reason: &str) -> Outcome {
     Outcome::new(Disposition::Failed, HangupBy::System, cause, reason)
 }
@@ -144,6 +165,8 @@ struct ScenarioCall<'a> {
     endpoint: MediaEndpoint,
     /// The SDP answer to the caller's offer, sent with the 183 or the 200.
     answer: Vec<u8>,
+    /// How the caller's phone or trunk may send digits.
+    digits: DigitMethods,
     flow: CallFlow,
     answered: bool,
     /// A 183 with SDP has been sent: the caller hears the PBX before the answer.
@@ -418,7 +441,10 @@ impl ScenarioCall<'_> {
                 if request.body.is_empty() {
                     handle.reply(StatusCode::OK).await.ok();
                 } else {
-                    match self.endpoint.answer(&request.body) {
+                    match self
+                        .endpoint
+                        .answer_with(&request.body, self.digits.rfc4733)
+                    {
                         Ok(sdp) => {
                             self.answer = sdp.clone();
                             handle
@@ -442,8 +468,12 @@ impl ScenarioCall<'_> {
                     .map(|h| h.value().to_string())
                     .unwrap_or_default();
                 handle.reply(StatusCode::OK).await.ok();
-                if let Some(digit) = info_digits::digit(&content_type, &request.body) {
-                    self.digit(digit);
+                match info_digits::digit(&content_type, &request.body) {
+                    Some(digit) if self.digits.info => self.digit(digit),
+                    Some(digit) => {
+                        debug!(%digit, "digit by SIP INFO ignored: not enabled for this caller")
+                    }
+                    None => {}
                 }
                 None
             }
