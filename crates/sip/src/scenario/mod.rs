@@ -45,6 +45,9 @@ use tokio::time::Instant;
 use tracing::{debug, info, warn};
 use voicemail::Stage;
 
+/// How long an in-dialog response gets to leave before the PBX's BYE.
+const REPLY_SETTLE: Duration = Duration::from_millis(30);
+
 /// How long to wait for a recording to be closed after the caller hung up on it.
 const RECORDING_CLOSE_WAIT: Duration = Duration::from_secs(2);
 
@@ -111,6 +114,7 @@ pub(crate) async fn run(
         connected: false,
         voicemail: None,
         voicemail_box: None,
+        replied_at: None,
         events: VecDeque::new(),
         info,
     };
@@ -182,6 +186,8 @@ struct ScenarioCall<'a> {
     voicemail: Option<Stage>,
     /// The box of the voicemail step in progress.
     voicemail_box: Option<String>,
+    /// When the last in-dialog request of the caller was answered.
+    replied_at: Option<Instant>,
     /// Events for the engine produced while carrying out its actions.
     events: VecDeque<Event>,
     info: &'a mut CallInfo,
@@ -399,6 +405,7 @@ impl ScenarioCall<'_> {
     async fn hang_up(&mut self, cause: &str) -> Outcome {
         let reason = format!("scenario: {cause}");
         if self.answered {
+            self.settle_replies().await;
             self.dialog.bye().await.ok();
             Outcome::new(Disposition::Answered, HangupBy::System, 200, reason)
         } else {
@@ -461,6 +468,7 @@ impl ScenarioCall<'_> {
                 None
             }
             Some(DialogState::Info(_, request, handle)) => {
+                self.replied_at = Some(Instant::now());
                 let content_type = request
                     .headers
                     .iter()
@@ -488,6 +496,15 @@ impl ScenarioCall<'_> {
                 500,
                 "caller dialog lost",
             )),
+        }
+    }
+
+    /// Lets a response just queued for the caller's in-dialog request (an INFO carrying
+    /// the digit that ends the call) go out before the BYE: the dialog layer sends it from
+    /// another task, so without a pause the BYE can overtake it.
+    async fn settle_replies(&mut self) {
+        if let Some(replied) = self.replied_at.take() {
+            tokio::time::sleep_until(replied + REPLY_SETTLE).await;
         }
     }
 
@@ -559,24 +576,27 @@ impl ScenarioCall<'_> {
                 let beep = self.shared.voice.tone_plan.tone(ToneKind::Beep);
                 self.voicemail = Some(Stage::Beep(self.endpoint.play_tone(beep)));
             }
-            Some(Stage::Beep(beep)) if beep == id => {
-                let mailbox = self.voicemail_box.clone().unwrap_or_default();
-                let path = voicemail::message_path(
-                    &self.shared.voice.voicemail_dir,
-                    &mailbox,
-                    self.shared.clock.now(),
-                    &self.info.id,
-                );
-                if let Some(dir) = path.parent() {
-                    if let Err(e) = std::fs::create_dir_all(dir) {
-                        warn!(dir = %dir.display(), error = %e, "cannot create the voicemail directory");
-                    }
-                }
-                self.endpoint.record(&path, voicemail::recorder_config());
-                self.voicemail = Some(Stage::Recording(path));
-            }
+            Some(Stage::Beep(beep)) if beep == id => self.start_recording(),
             other => self.voicemail = other,
         }
+    }
+
+    /// Starts recording the message into a new file of the box.
+    fn start_recording(&mut self) {
+        let mailbox = self.voicemail_box.clone().unwrap_or_default();
+        let path = voicemail::message_path(
+            &self.shared.voice.voicemail_dir,
+            &mailbox,
+            self.shared.clock.now(),
+            &self.info.id,
+        );
+        if let Some(dir) = path.parent() {
+            if let Err(e) = std::fs::create_dir_all(dir) {
+                warn!(dir = %dir.display(), error = %e, "cannot create the voicemail directory");
+            }
+        }
+        self.endpoint.record(&path, voicemail::recorder_config());
+        self.voicemail = Some(Stage::Recording(path));
     }
 
     async fn callee_event(&mut self, event: CalleeEvent) -> Option<Outcome> {
@@ -644,10 +664,14 @@ impl ScenarioCall<'_> {
         }
     }
 
-    /// A message being recorded when the caller leaves is closed and kept.
+    /// A message being recorded when the caller leaves is closed and kept; a caller who
+    /// leaves during the greeting or the beep leaves an empty message (their number is the
+    /// message).
     async fn close_recording(&mut self) {
-        if !matches!(self.voicemail, Some(Stage::Recording(_))) {
-            return;
+        match self.voicemail {
+            None => return,
+            Some(Stage::Greeting(_) | Stage::Beep(_)) => self.start_recording(),
+            Some(Stage::Recording(_)) => {}
         }
         self.endpoint.stop_recording();
         let closed = tokio::time::timeout(RECORDING_CLOSE_WAIT, async {
