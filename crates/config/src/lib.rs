@@ -23,7 +23,7 @@ mod validate;
 pub use demo::{demo, DEMO_TOML};
 pub use digits::{DigitMethod, DigitMethods};
 pub use error::{ConfigError, ConfigErrors};
-pub use media::{Language, Media, TonePlan};
+pub use media::{Language, Media, MohClass, TonePlan};
 pub use model::{
     Config, Did, Extension, FeatureAction, FeatureCode, Internal, Numbering, OverrideMode, Pbx,
     Queue, Trunk,

@@ -49,3 +49,12 @@ pub enum TonePlan {
     /// The North American precise tone plan.
     Us,
 }
+
+/// `[moh.NAME]`: a music-on-hold class, its files played in order and looped. The class
+/// `default` is what a held caller hears; without one, the PBX plays its built-in music.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MohClass {
+    /// WAV files (any rate, mono or stereo) or raw G.711 files, in playing order.
+    pub files: Vec<PathBuf>,
+}

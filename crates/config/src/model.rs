@@ -28,6 +28,9 @@ pub struct Config {
     /// `[media]`: prompt language, tone plan, the operator's own prompts.
     #[serde(default)]
     pub media: crate::media::Media,
+    /// `[moh.NAME]`: music-on-hold classes.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub moh: BTreeMap<String, crate::media::MohClass>,
     /// `[[extension]]`: the people who register phones.
     #[serde(default, rename = "extension")]
     pub extensions: Vec<Extension>,

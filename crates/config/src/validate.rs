@@ -46,6 +46,7 @@ impl Config {
         let mut dial_plan: HashMap<&str, String> = HashMap::new();
         check_extensions(&self.extensions, &mut dial_plan, &mut found);
         check_trunks(&self.trunks, &mut found);
+        check_moh(self, &mut found);
         check_dids(self, &mut found);
         check_queues(self, &mut dial_plan, &mut found);
         check_internals(self, &mut dial_plan, &mut found);
@@ -217,6 +218,15 @@ fn check_extensions<'a>(
             }
         }
         check_digit_methods(&at, extension.dtmf.as_deref(), found);
+    }
+}
+
+/// A hold-music class needs something to play.
+fn check_moh(config: &Config, found: &mut Found) {
+    for (name, class) in &config.moh {
+        if class.files.is_empty() {
+            found.add(format!("moh.{name}.files"), "must list at least one file");
+        }
     }
 }
 

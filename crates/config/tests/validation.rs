@@ -58,6 +58,17 @@ fn digit_methods_must_list_something_once() {
 }
 
 #[test]
+fn a_hold_music_class_needs_files() {
+    assert_error(
+        |c| {
+            c.moh
+                .insert("default".into(), sb_config::MohClass { files: Vec::new() });
+        },
+        "moh.default.files: must list at least one file",
+    );
+}
+
+#[test]
 fn an_unknown_digit_method_is_refused_by_name() {
     let mut text = sb_config::DEMO_TOML.to_owned();
     text = text.replacen(

@@ -54,6 +54,13 @@ impl Latch {
     /// Whether a packet from `source`, received at `now`, belongs to the leg (and may be
     /// relayed); latches onto `source` when the rule allows.
     pub fn accept(&mut self, source: SocketAddr, now: Instant) -> bool {
+        if source.port() == 0 || source.ip().is_unspecified() {
+            // Nothing can be sent back to such a source (SIPp replays pcaps from port 0):
+            // its packets count when a stranger's would, but replies keep their address.
+            return self
+                .latched
+                .is_none_or(|(_, seen)| now.saturating_duration_since(seen) >= RELATCH_AFTER);
+        }
         let takes_over = match self.latched {
             Some((latched, _)) if latched == source => true,
             None => true,
@@ -109,6 +116,19 @@ mod tests {
         assert!(latch.accept(addr(6000), start + RELATCH_AFTER));
         assert_eq!(latch.destination(), Some(addr(6000)));
         assert!(!latch.accept(addr(5000), start + RELATCH_AFTER));
+    }
+
+    #[test]
+    fn a_source_that_cannot_be_answered_is_heard_but_never_latched() {
+        let mut latch = Latch::default();
+        latch.signal(Some(addr(4000)));
+        let start = Instant::now();
+        assert!(latch.accept(addr(0), start));
+        assert_eq!(latch.destination(), Some(addr(4000)));
+        assert_eq!(latch.latched(), None);
+        assert!(latch.accept(addr(5000), start));
+        assert!(!latch.accept(addr(0), start + Duration::from_millis(10)));
+        assert_eq!(latch.destination(), Some(addr(5000)));
     }
 
     #[test]

@@ -18,5 +18,5 @@ mod server;
 pub mod validate;
 
 pub use clock::PbxClock;
-pub use plan::{check_plan, PlanError, Voice};
+pub use plan::{check_plan, PlanError, Voice, HOLD_CLASS};
 pub use server::{Registration, ScheduleState, SipError, SipServer, SipSettings, SipStatus};

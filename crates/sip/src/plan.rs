@@ -9,6 +9,7 @@ use sb_config::Config;
 use sb_flow::scenario::{Flows, RingMemory};
 use sb_flow::schedule::Override;
 use sb_media::audio::{Language, PromptSet};
+use sb_media::playout::MohClass;
 use sb_media::tones::TonePlan;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -24,7 +25,19 @@ pub struct Voice {
     pub tone_plan: TonePlan,
     /// Where voicemail messages are written (`<dir>/<box>/...wav`).
     pub voicemail_dir: PathBuf,
+    /// Music-on-hold classes by name; `default` is what held callers hear.
+    pub moh: BTreeMap<String, Arc<MohClass>>,
 }
+
+impl Voice {
+    /// The class a held party hears: `default`, if the music has been started.
+    pub fn hold_music(&self) -> Option<Arc<MohClass>> {
+        self.moh.get(HOLD_CLASS).cloned()
+    }
+}
+
+/// The music-on-hold class for calls put on hold.
+pub const HOLD_CLASS: &str = "default";
 
 /// Everything a call reads from the configuration, as one version.
 pub struct Plan {

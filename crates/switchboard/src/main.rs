@@ -3,6 +3,7 @@
 mod cli;
 mod control;
 mod live;
+mod moh;
 mod reload;
 mod serve;
 mod trace;
@@ -45,5 +46,6 @@ fn check_config(args: &cli::ServerArgs, file: &std::path::Path) -> Result<(), St
     let config = sb_config::load_file(file).map_err(|errors| errors.to_string())?;
     let prompts = voice::prompts_dir(args.prompts_dir.as_deref()).map_err(|e| e.to_string())?;
     let voice = voice::voice(&config, &prompts, &args.data_dir);
+    moh::load_music(&config).map_err(|e| e.to_string())?;
     sb_sip::check_plan(std::sync::Arc::new(config), &voice).map_err(|e| e.to_string())
 }

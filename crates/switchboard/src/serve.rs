@@ -108,7 +108,8 @@ pub async fn run(args: ServerArgs) -> Result<()> {
         None => PbxClock::real(),
     };
     let prompts = crate::voice::prompts_dir(args.prompts_dir.as_deref())?;
-    let voice = crate::voice::voice(&config, &prompts, &args.data_dir);
+    let mut voice = crate::voice::voice(&config, &prompts, &args.data_dir);
+    voice.moh = crate::moh::start(crate::moh::load_music(&config)?);
     let server = SipServer::bind(SipSettings {
         listen: args.sip_listen,
         advertise_ip,

@@ -70,5 +70,6 @@ pub fn voice(config: &Config, prompts: &Path, data_dir: &Path) -> Voice {
             sb_config::TonePlan::Us => TonePlan::Us,
         },
         voicemail_dir: data_dir.join("voicemail"),
+        moh: Default::default(),
     }
 }

@@ -8,6 +8,7 @@
 //! - [`say`]: phrases with numbers ("you are number 3 in the queue") as lists of prompt
 //!   names, with each language's agreement rules.
 
+mod chime;
 mod clip;
 mod error;
 pub mod g711;
@@ -16,6 +17,7 @@ mod resample;
 pub mod say;
 mod wav;
 
+pub use chime::built_in_music;
 pub use clip::Clip;
 pub use error::AudioError;
 pub use g711::Codec;

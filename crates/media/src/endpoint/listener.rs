@@ -9,6 +9,9 @@ use super::rtcp::Rtcp;
 use super::task::Command;
 use super::{EndpointEvent, PlayId};
 use crate::activity::Activity;
+
+/// How long a recording waits for audio before it records the gap as silence.
+const RECORDING_GAP: std::time::Duration = std::time::Duration::from_millis(200);
 use crate::audio::Codec;
 use crate::dtmf::inband::InbandDetector;
 use crate::dtmf::rfc4733::EventReceiver;
@@ -59,6 +62,8 @@ pub(super) struct Listener {
     inband_override: Option<bool>,
     inband: Option<InbandDetector>,
     recorder: Option<Recorder>,
+    /// Up to when the recording has been given audio (packets, or silence for a gap).
+    recording_fed: Instant,
     /// Both sides of a recording of both legs.
     mixer: Option<Mixer>,
     /// Reused for the peer's decoded audio.
@@ -99,6 +104,7 @@ impl Listener {
             inband_override: None,
             inband: None,
             recorder: None,
+            recording_fed: Instant::now(),
             mixer: None,
             peer_pcm: Vec::new(),
             joined: None,
@@ -140,7 +146,10 @@ impl Listener {
                 let voice = self.negotiated.map(|n| (n.codec, n.payload_type));
                 self.decoder = RtpDecoder::new(decoder(voice));
                 match Recorder::create(path, config) {
-                    Ok(recorder) => self.recorder = Some(recorder),
+                    Ok(recorder) => {
+                        self.recorder = Some(recorder);
+                        self.recording_fed = Instant::now();
+                    }
                     Err(error) => {
                         self.mixer = None;
                         self.emit(EndpointEvent::RecordFailed(error));
@@ -304,12 +313,43 @@ impl Listener {
             }
             None => {
                 let progress = self.recorder.as_mut().map(|recorder| recorder.push(pcm));
+                self.recording_fed = now;
                 self.recorded(progress);
             }
         }
         for digit in heard {
             self.digit(digit);
         }
+    }
+
+    /// Resolves when a one-leg recording has had no audio for [`RECORDING_GAP`]: a phone
+    /// that sends nothing (muted, silence suppression, one-way media) must still be
+    /// recorded as silent, so the silence and length limits end the message on time.
+    pub(super) fn recording_gap(&self) -> impl std::future::Future<Output = ()> + Send {
+        let deadline = match (&self.recorder, &self.mixer) {
+            (Some(_), None) => Some(self.recording_fed + RECORDING_GAP),
+            _ => None,
+        };
+        async move {
+            match deadline {
+                Some(deadline) => tokio::time::sleep_until(deadline).await,
+                None => std::future::pending().await,
+            }
+        }
+    }
+
+    /// Records the silence of the time since the last audio.
+    pub(super) fn fill_recording_gap(&mut self, now: Instant) {
+        let missing = now.saturating_duration_since(self.recording_fed);
+        self.recording_fed = now;
+        let samples = usize::try_from(missing.as_micros() * 8 / 1000).unwrap_or(0);
+        let silence = vec![0i16; samples];
+        let progress = self.recorder.as_mut().map(|r| r.push(&silence));
+        self.recorded(progress);
+        // The next packet starts afresh, rather than filling this gap a second time from
+        // its timestamp.
+        let voice = self.negotiated.map(|n| (n.codec, n.payload_type));
+        self.decoder = RtpDecoder::new(decoder(voice));
     }
 
     /// What the recorder said of its last input.

@@ -154,6 +154,9 @@ impl Task {
                     () = listener.activity.inactive(), if !listener.timed_out => {
                         listener.timeout();
                     }
+                    () = listener.recording_gap() => {
+                        listener.fill_recording_gap(Instant::now());
+                    }
                     Some(forwarded) = inbox.recv() => {
                         listener.record_peer(&forwarded);
                         // Dropped while a playback waits (on hold) to take precedence.
@@ -243,6 +246,9 @@ impl Task {
                         }
                         () = listener.activity.inactive(), if !listener.timed_out => {
                             listener.timeout();
+                        }
+                        () = listener.recording_gap() => {
+                            listener.fill_recording_gap(Instant::now());
                         }
                         // The playback takes precedence over what the peer forwards; a
                         // recording of both legs still has it.

@@ -520,6 +520,37 @@ async fn a_stop_digit_ends_a_recording_and_dropping_the_endpoint_keeps_what_was_
 }
 
 #[tokio::test]
+async fn a_phone_that_sends_nothing_is_recorded_as_silence_and_the_silence_rule_ends_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let media = media(32340);
+    let endpoint = media.open_endpoint().unwrap();
+    let phone = Phone::new().await;
+    endpoint.answer(phone.sipp_offer().as_bytes()).unwrap();
+    let started = Instant::now();
+    endpoint.record(
+        dir.path().join("muted.wav"),
+        RecorderConfig {
+            max_length: Duration::from_secs(60),
+            silence: Some(crate::playout::SilenceRule {
+                threshold_dbfs: -45.0,
+                duration: Duration::from_secs(1),
+            }),
+            stop_digits: String::new(),
+        },
+    );
+    let recording = match timeout(Duration::from_secs(3), endpoint.next_event()).await {
+        Ok(Some(EndpointEvent::RecordFinished(recording))) => recording,
+        other => panic!("{other:?}"),
+    };
+    let took = started.elapsed();
+    assert_eq!(recording.reason, StopReason::Silence);
+    assert!(
+        took >= Duration::from_millis(1000) && took < Duration::from_millis(1600),
+        "ended after {took:?}"
+    );
+}
+
+#[tokio::test]
 async fn garbage_and_strangers_are_ignored() {
     let media = media(32220);
     let endpoint = media.open_endpoint().unwrap();

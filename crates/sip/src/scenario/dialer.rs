@@ -38,6 +38,8 @@ pub(crate) enum CalleeEvent {
     Failed(Outcome),
     /// The person who answered hung up.
     HungUp,
+    /// The person who answered put the caller on hold (`true`) or took them off it.
+    Hold(bool),
     /// Something the dialer handled by itself (a re-INVITE, a second device's answer).
     Handled,
 }
@@ -45,8 +47,8 @@ pub(crate) enum CalleeEvent {
 /// One device being rung.
 struct Branch {
     dialog: InviteDialog,
-    /// The extension it belongs to (`None` for a number through the trunk).
-    extension: Option<String>,
+    /// Whose device it is.
+    party: Party,
     final_code: Option<u16>,
     confirmed: Option<DialogId>,
 }
@@ -67,9 +69,13 @@ pub(crate) struct Dialer {
     answered_by: Option<InCall>,
 }
 
-/// Who answered, for the call record.
-pub(crate) struct Answerer {
-    pub extension: Option<String>,
+/// Whose device a branch rings, and so who answered, for the call record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Party {
+    /// A phone of this extension.
+    Extension(String),
+    /// This outside number (digits) through this trunk.
+    Outside { number: String, trunk: String },
 }
 
 impl Dialer {
@@ -81,7 +87,7 @@ impl Dialer {
         targets: &[DialTarget],
         timeout: Duration,
     ) -> Result<Dialer, Outcome> {
-        let mut devices: Vec<(Option<String>, Target)> = Vec::new();
+        let mut devices: Vec<(Party, Target)> = Vec::new();
         let mut skipped_busy = false;
         for target in targets {
             match target {
@@ -95,7 +101,8 @@ impl Dialer {
                     if found.is_empty() {
                         info!(extension = %number, "no registered phone");
                     }
-                    devices.extend(found.into_iter().map(|t| (Some(number.clone()), t)));
+                    let party = Party::Extension(number.clone());
+                    devices.extend(found.into_iter().map(|t| (party.clone(), t)));
                 }
                 DialTarget::Outside(number) => {
                     let digits: String = number.chars().filter(char::is_ascii_digit).collect();
@@ -104,7 +111,13 @@ impl Dialer {
                         continue;
                     };
                     match trunk_target(trunk, &digits) {
-                        Ok(target) => devices.push((None, target)),
+                        Ok(target) => {
+                            let party = Party::Outside {
+                                number: digits,
+                                trunk: trunk.name.clone(),
+                            };
+                            devices.push((party, target));
+                        }
                         Err(outcome) => warn!(%number, reason = %outcome.reason, "cannot dial"),
                     }
                 }
@@ -132,9 +145,9 @@ impl Dialer {
         let (sent, pending) = invite_all(shared, from, devices, &offer, &state_tx);
         let branches: Vec<Branch> = sent
             .into_iter()
-            .map(|(extension, dialog)| Branch {
+            .map(|(party, dialog)| Branch {
                 dialog,
-                extension,
+                party,
                 final_code: None,
                 confirmed: None,
             })
@@ -158,10 +171,8 @@ impl Dialer {
     }
 
     /// Who answered, once someone did.
-    pub fn answerer(&self) -> Option<Answerer> {
-        self.winner.map(|w| Answerer {
-            extension: self.branches[w].extension.clone(),
-        })
+    pub fn answerer(&self) -> Option<&Party> {
+        self.winner.map(|w| &self.branches[w].party)
     }
 
     /// The next thing the callee side did; cancel-safe.
@@ -229,6 +240,7 @@ impl Dialer {
                                 .respond(StatusCode::OK, Some(headers), Some(sdp))
                                 .await
                                 .ok();
+                            return CalleeEvent::Hold(super::hold::is_hold(&request.body));
                         }
                         Err(e) => {
                             warn!(error = %e, "callee re-INVITE with unusable SDP");
@@ -275,10 +287,10 @@ impl Dialer {
         }
         self.winner = Some(index);
         self.cancel(Some(index)).await;
-        if let Some(extension) = &self.branches[index].extension {
+        if let Party::Extension(extension) = &self.branches[index].party {
             self.answered_by = Some(self.shared.presence.enter(extension));
         }
-        info!(branch = index, extension = ?self.branches[index].extension, "dial answered");
+        info!(branch = index, party = ?self.branches[index].party, "dial answered");
         CalleeEvent::Answered
     }
 

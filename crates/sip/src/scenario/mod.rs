@@ -19,6 +19,7 @@
 //! up, media stops, or the PBX shuts down; its routing trace goes into the call record.
 
 mod dialer;
+mod hold;
 mod info_digits;
 mod voicemail;
 
@@ -27,7 +28,7 @@ use crate::call::{caller_dialog, sdp_headers, sdp_refusal, status};
 use crate::plan::Plan;
 use crate::routing::Caller;
 use crate::server::{reply, Shared};
-use dialer::{CalleeEvent, Dialer};
+use dialer::{CalleeEvent, Dialer, Party};
 use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver, TerminatedReason};
 use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::sip::StatusCode;
@@ -112,6 +113,8 @@ pub(crate) async fn run(
         timer: None,
         dial: None,
         connected: false,
+        caller_on_hold: None,
+        callee_on_hold: None,
         voicemail: None,
         voicemail_box: None,
         replied_at: None,
@@ -183,6 +186,10 @@ struct ScenarioCall<'a> {
     dial: Option<Dialer>,
     /// Someone answered a dial: the two legs are joined and the engine is done.
     connected: bool,
+    /// Hold music played to the caller while the person connected holds them.
+    caller_on_hold: Option<PlayId>,
+    /// Hold music played to the person connected while the caller holds them.
+    callee_on_hold: Option<PlayId>,
     voicemail: Option<Stage>,
     /// The box of the voicemail step in progress.
     voicemail_box: Option<String>,
@@ -416,7 +423,12 @@ impl ScenarioCall<'_> {
                 _ => 480,
             };
             self.dialog.reject(Some(status(code)), None).ok();
-            Outcome::new(Disposition::Failed, HangupBy::System, code, reason)
+            let disposition = if code == 486 {
+                Disposition::Busy
+            } else {
+                Disposition::Failed
+            };
+            Outcome::new(disposition, HangupBy::System, code, reason)
         }
     }
 
@@ -458,6 +470,7 @@ impl ScenarioCall<'_> {
                                 .respond(StatusCode::OK, Some(sdp_headers()), Some(sdp))
                                 .await
                                 .ok();
+                            self.caller_holds(hold::is_hold(&request.body));
                         }
                         Err(e) => {
                             warn!(error = %e, "caller re-INVITE with unusable SDP");
@@ -614,19 +627,23 @@ impl ScenarioCall<'_> {
                 self.answer();
                 self.connect_media();
                 self.connected = true;
-                if let Some(answerer) = self.dial.as_ref().and_then(Dialer::answerer) {
-                    if let Some(extension) = answerer.extension {
-                        let name = self
-                            .plan
-                            .config
-                            .extension(&extension)
-                            .map(|e| e.name.clone());
-                        self.info.callee = CallParty {
+                if let Some(party) = self.dial.as_ref().and_then(Dialer::answerer) {
+                    self.info.callee = match party {
+                        Party::Extension(extension) => CallParty {
                             number: extension.clone(),
-                            name,
+                            name: self
+                                .plan
+                                .config
+                                .extension(extension)
+                                .map(|e| e.name.clone()),
                             endpoint: Some(format!("extension:{extension}")),
-                        };
-                    }
+                        },
+                        Party::Outside { number, trunk } => CallParty {
+                            number: number.clone(),
+                            name: None,
+                            endpoint: Some(format!("trunk:{trunk}")),
+                        },
+                    };
                 }
                 self.events
                     .push_back(Event::DialOutcome(FlowOutcome::Answered));
@@ -640,6 +657,20 @@ impl ScenarioCall<'_> {
                 }
                 self.events.push_back(Event::DialOutcome(outcome));
             }
+            CalleeEvent::Hold(held) => {
+                if held && self.caller_on_hold.is_none() {
+                    self.caller_on_hold = self
+                        .shared
+                        .voice
+                        .hold_music()
+                        .map(|class| self.endpoint.moh(class));
+                    info!("the caller is on hold");
+                } else if !held && self.caller_on_hold.take().is_some() {
+                    // The music stops and what the callee says is forwarded again.
+                    self.endpoint.stop();
+                    info!("the caller is back from hold");
+                }
+            }
             CalleeEvent::HungUp => {
                 self.dialog.bye().await.ok();
                 return Some(Outcome::new(
@@ -652,6 +683,23 @@ impl ScenarioCall<'_> {
             CalleeEvent::Handled => {}
         }
         None
+    }
+
+    /// The caller put the person connected on hold, or took them off it: that person hears
+    /// the hold music meanwhile.
+    fn caller_holds(&mut self, held: bool) {
+        let Some(dialer) = self.dial.as_ref().filter(|_| self.connected) else {
+            return;
+        };
+        if held && self.callee_on_hold.is_none() {
+            self.callee_on_hold = self
+                .shared
+                .voice
+                .hold_music()
+                .map(|class| dialer.endpoint.moh(class));
+        } else if !held && self.callee_on_hold.take().is_some() {
+            dialer.endpoint.stop();
+        }
     }
 
     /// Lets the caller hear the callee side: the ringback stops and the legs are joined.

@@ -21,6 +21,7 @@ pub mod media_check;
 pub mod pbx;
 pub mod ports;
 pub mod rtp;
+pub mod scenario;
 pub mod sip;
 pub mod sipp;
 
