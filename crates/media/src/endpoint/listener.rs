@@ -11,7 +11,7 @@ use super::{EndpointEvent, PlayId};
 use crate::activity::Activity;
 
 /// How long a recording waits for audio before it records the gap as silence.
-const RECORDING_GAP: std::time::Duration = std::time::Duration::from_millis(200);
+const RECORDING_GAP: Duration = Duration::from_millis(200);
 use crate::audio::Codec;
 use crate::dtmf::inband::InbandDetector;
 use crate::dtmf::rfc4733::EventReceiver;
@@ -64,6 +64,12 @@ pub(super) struct Listener {
     recorder: Option<Recorder>,
     /// Up to when the recording has been given audio (packets, or silence for a gap).
     recording_fed: Instant,
+    /// When the recording started, whether any audio has reached it since, and its
+    /// silence and length limits: a message starts at the caller's first packet, but a
+    /// caller who never sends one must still be ended by those limits.
+    recording_started: Instant,
+    recording_heard: bool,
+    recording_limits: (Option<Duration>, Duration),
     /// Both sides of a recording of both legs.
     mixer: Option<Mixer>,
     /// Reused for the peer's decoded audio.
@@ -105,6 +111,9 @@ impl Listener {
             inband: None,
             recorder: None,
             recording_fed: Instant::now(),
+            recording_started: Instant::now(),
+            recording_heard: false,
+            recording_limits: (None, Duration::MAX),
             mixer: None,
             peer_pcm: Vec::new(),
             joined: None,
@@ -145,10 +154,14 @@ impl Listener {
                 // with the silence of the time since the last one.
                 let voice = self.negotiated.map(|n| (n.codec, n.payload_type));
                 self.decoder = RtpDecoder::new(decoder(voice));
+                let limits = (config.silence.map(|rule| rule.duration), config.max_length);
                 match Recorder::create(path, config) {
                     Ok(recorder) => {
                         self.recorder = Some(recorder);
                         self.recording_fed = Instant::now();
+                        self.recording_started = self.recording_fed;
+                        self.recording_heard = false;
+                        self.recording_limits = limits;
                     }
                     Err(error) => {
                         self.mixer = None;
@@ -314,6 +327,7 @@ impl Listener {
             None => {
                 let progress = self.recorder.as_mut().map(|recorder| recorder.push(pcm));
                 self.recording_fed = now;
+                self.recording_heard = true;
                 self.recorded(progress);
             }
         }
@@ -338,10 +352,21 @@ impl Listener {
         }
     }
 
-    /// Records the silence of the time since the last audio.
+    /// Records the silence of the time since the last audio; before the first audio,
+    /// only checks the limits.
     pub(super) fn fill_recording_gap(&mut self, now: Instant) {
         let missing = now.saturating_duration_since(self.recording_fed);
         self.recording_fed = now;
+        if !self.recording_heard {
+            let waited = now.saturating_duration_since(self.recording_started);
+            let (silence, max_length) = self.recording_limits;
+            if silence.is_some_and(|limit| waited >= limit) {
+                self.finish_recording(StopReason::Silence);
+            } else if waited >= max_length {
+                self.finish_recording(StopReason::MaxLength);
+            }
+            return;
+        }
         let samples = usize::try_from(missing.as_micros() * 8 / 1000).unwrap_or(0);
         let silence = vec![0i16; samples];
         let progress = self.recorder.as_mut().map(|r| r.push(&silence));
