@@ -7,6 +7,7 @@
 //! for `switchboard trace`.
 
 mod error;
+mod history;
 mod record;
 mod store;
 mod table;
@@ -16,6 +17,7 @@ mod trace;
 mod writer;
 
 pub use error::StoreError;
+pub use history::{AnsweredCall, MAX_FORMS};
 pub use record::{CallParty, CallRecord, Disposition, HangupBy, TraceLine, UnknownName};
 pub use store::{Store, DATABASE_FILE, MIN_ID_PREFIX};
 pub use table::format_calls_table;

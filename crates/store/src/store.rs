@@ -64,7 +64,7 @@ const SELECT_CALL: &str = "SELECT
 /// the background writer and the API can each hold one.
 #[derive(Debug, Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pub(crate) pool: SqlitePool,
 }
 
 impl Store {

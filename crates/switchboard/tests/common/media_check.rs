@@ -168,6 +168,9 @@ pub fn rtp_of(arrivals: &[Arrival]) -> Vec<(Instant, Packet)> {
         .collect()
 }
 
+/// How far a packet may arrive from its place on the 20 ms grid.
+pub const MAX_DRIFT: Duration = Duration::from_millis(60);
+
 /// What a paced stream of `packets` looked like; `problems` lists each rule broken.
 #[derive(Debug, Default)]
 pub struct StreamReport {
@@ -179,8 +182,10 @@ pub struct StreamReport {
 
 /// Checks one continuous playback as the PBX must send it: every packet `payload_type`,
 /// 160 samples, one SSRC, sequence +1 and timestamp +160 each, the marker on the first
-/// packet only, and arrivals about 20 ms apart (none more than `max_gap` after the first
-/// few packets).
+/// packet only, and arrivals about 20 ms apart: none more than `max_gap` after the first
+/// few packets, and every packet within [`MAX_DRIFT`] of its place on a 20 ms grid (a
+/// single late wake-up of this shared machine's test thread is tolerated; a pacer that
+/// bursts, stalls or drifts is not).
 pub fn check_stream(
     packets: &[(Instant, Packet)],
     payload_type: u8,
@@ -235,6 +240,21 @@ pub fn check_stream(
             ));
         }
         gaps.push(gap);
+        if n > 3 {
+            let (grid_start, _) = packets[3];
+            let due = grid_start + Duration::from_millis(20) * (n as u32 - 3);
+            let off = if *t1 > due {
+                t1.duration_since(due)
+            } else {
+                due.duration_since(*t1)
+            };
+            if off > MAX_DRIFT {
+                report.problems.push(format!(
+                    "packet {n}: {} ms off its 20 ms grid",
+                    off.as_millis()
+                ));
+            }
+        }
     }
     for (n, (_, p)) in packets.iter().enumerate() {
         if p.payload_type != payload_type {
