@@ -663,30 +663,7 @@ pub fn trace_text(pbx: &Pbx, call_id: &str) -> String {
 
 /// `GET path` on the PBX's HTTP port; (status, body).
 pub fn http_get(pbx: &Pbx, path: &str) -> (u16, String) {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(pbx.http).expect("connect to HTTP");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-        pbx.http
-    )
-    .unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).ok();
-    let text = String::from_utf8_lossy(&response).into_owned();
-    let status = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
+    super::http::get(pbx.http, path)
 }
 
 /// Sends `packets` from `socket` to `to` every 20 ms (send errors ignored: the far end may

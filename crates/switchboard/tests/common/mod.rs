@@ -17,6 +17,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod baresip;
+pub mod http;
 pub mod media_check;
 pub mod pbx;
 pub mod ports;
