@@ -69,8 +69,16 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let calls: u64 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(10_000_000);
-    let lookups: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(20_000);
+    let calls: u64 = args
+        .next()
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(10_000_000);
+    let lookups: usize = args
+        .next()
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(20_000);
     let dir = tempfile::tempdir()?;
     let store = Store::open(dir.path()).await?;
     let mut rng = StdRng::seed_from_u64(7);
@@ -86,7 +94,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         store.insert_calls(&batch).await?;
         written += count as u64;
         if written % 1_000_000 == 0 {
-            eprintln!("{written} calls written ({:.0} s)", filling.elapsed().as_secs_f64());
+            eprintln!(
+                "{written} calls written ({:.0} s)",
+                filling.elapsed().as_secs_f64()
+            );
         }
     }
     let fill_secs = filling.elapsed().as_secs_f64();

@@ -84,7 +84,13 @@ mod tests {
         }
     }
 
-    fn call(id: &str, caller: CallParty, callee: CallParty, minute: i64, answered: bool) -> CallRecord {
+    fn call(
+        id: &str,
+        caller: CallParty,
+        callee: CallParty,
+        minute: i64,
+        answered: bool,
+    ) -> CallRecord {
         let started_at = DateTime::from_timestamp(1_795_428_000 + minute * 60, 0).unwrap();
         CallRecord {
             id: id.into(),
@@ -107,7 +113,9 @@ mod tests {
     }
 
     fn forms() -> Vec<String> {
-        ["+74951234567", "74951234567", "84951234567"].map(String::from).to_vec()
+        ["+74951234567", "74951234567", "84951234567"]
+            .map(String::from)
+            .to_vec()
     }
 
     #[tokio::test]
@@ -116,18 +124,51 @@ mod tests {
         let outside = |n: &str| party(n, "trunk:carrier");
         store
             .insert_calls(&[
-                call("a", outside("74951234567"), party("104", "extension:104"), 0, true),
-                call("b", party("105", "extension:105"), outside("84951234567"), 10, true),
-                call("c", outside("+74951234567"), party("106", "extension:106"), 20, false),
-                call("d", outside("74957654321"), party("107", "extension:107"), 30, true),
-                call("e", outside("74951234567"), party("scenario:main", "scenario:main"), 40, true),
+                call(
+                    "a",
+                    outside("74951234567"),
+                    party("104", "extension:104"),
+                    0,
+                    true,
+                ),
+                call(
+                    "b",
+                    party("105", "extension:105"),
+                    outside("84951234567"),
+                    10,
+                    true,
+                ),
+                call(
+                    "c",
+                    outside("+74951234567"),
+                    party("106", "extension:106"),
+                    20,
+                    false,
+                ),
+                call(
+                    "d",
+                    outside("74957654321"),
+                    party("107", "extension:107"),
+                    30,
+                    true,
+                ),
+                call(
+                    "e",
+                    outside("74951234567"),
+                    party("scenario:main", "scenario:main"),
+                    40,
+                    true,
+                ),
             ])
             .await
             .unwrap();
         let since = DateTime::from_timestamp(0, 0).unwrap();
         let found = store.last_answered(&forms(), since).await.unwrap().unwrap();
         assert_eq!(found.extension, "105", "outbound at 10 min beats inbound at 0 min; unanswered and scenario-only calls do not count");
-        assert_eq!(found.at, DateTime::from_timestamp(1_795_428_600, 0).unwrap());
+        assert_eq!(
+            found.at,
+            DateTime::from_timestamp(1_795_428_600, 0).unwrap()
+        );
     }
 
     #[tokio::test]
@@ -146,7 +187,13 @@ mod tests {
         let after = DateTime::from_timestamp(1_795_428_000 + 60, 0).unwrap();
         assert_eq!(store.last_answered(&forms(), after).await.unwrap(), None);
         assert_eq!(
-            store.last_answered(&["74950000000".into()], DateTime::from_timestamp(0, 0).unwrap()).await.unwrap(),
+            store
+                .last_answered(
+                    &["74950000000".into()],
+                    DateTime::from_timestamp(0, 0).unwrap()
+                )
+                .await
+                .unwrap(),
             None
         );
     }
