@@ -93,7 +93,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .collect();
         store.insert_calls(&batch).await?;
         written += count as u64;
-        if written % 1_000_000 == 0 {
+        if written.is_multiple_of(1_000_000) {
             eprintln!(
                 "{written} calls written ({:.0} s)",
                 filling.elapsed().as_secs_f64()
