@@ -13,6 +13,7 @@
 //! | `GET /api/calls/{id}` | one call by Switchboard's id, with its routing trace |
 //! | `GET /api/calls/{id}/trace` | the routing trace alone, `{"trace": [{"at", "step", "text"}]}` |
 //! | `GET /api/registrations` | the phones registered now |
+//! | `GET /api/queues` | every queue's live figures and waiting callers, every agent's state |
 //! | `GET /metrics` | Prometheus gauges |
 //! | `POST /api/reload` | load the configuration file again (loopback only) |
 //! | `GET /api/schedules` | each schedule's mode now and its manual override |
@@ -32,6 +33,8 @@ mod server;
 
 pub use control::{Control, ControlError, OverrideRequest, OverrideView, ScheduleView};
 pub use error::ApiError;
-pub use live::{LiveSnapshot, LiveView, RegistrationView};
+pub use live::{
+    AgentLive, LiveSnapshot, LiveView, QueueCallerLive, QueueLive, QueuesSnapshot, RegistrationView,
+};
 pub use routes::{router, ApiState};
 pub use server::serve;

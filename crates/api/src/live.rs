@@ -12,6 +12,75 @@ use serde::Serialize;
 pub trait LiveView: Send + Sync + 'static {
     /// The state of the PBX at this moment.
     fn snapshot(&self) -> LiveSnapshot;
+
+    /// Every queue's live figures and callers, and every agent's state (`/api/queues`);
+    /// none by default, for a PBX without queues.
+    fn queues(&self) -> QueuesSnapshot {
+        QueuesSnapshot::default()
+    }
+}
+
+/// The queues and agents now, as `GET /api/queues` shows them.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct QueuesSnapshot {
+    /// Every `[[queue]]`, in the order of the configuration.
+    pub queues: Vec<QueueLive>,
+    /// Every agent the distributor knows, with its state.
+    pub agents: Vec<AgentLive>,
+}
+
+/// One queue now.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueLive {
+    /// The queue's name, `sales`.
+    pub name: String,
+    /// Its internal number, `700`.
+    pub number: String,
+    /// How an agent is picked: `ring_all`, `round_robin`, `longest_idle`, ...
+    pub strategy: String,
+    /// Callers waiting (callbacks included).
+    pub waiting: usize,
+    /// The longest wait so far of a caller in the line, in seconds.
+    pub longest_wait_secs: u64,
+    /// Members logged in.
+    pub logged_in: usize,
+    /// Members who may be offered a call now.
+    pub available: usize,
+    /// Members ringing, talking or wrapping up.
+    pub busy: usize,
+    /// Members paused.
+    pub paused: usize,
+    /// Members whose phones are not registered.
+    pub unreachable: usize,
+    /// The configured members (extension numbers).
+    pub members: Vec<String>,
+    /// The callers in line order.
+    pub callers: Vec<QueueCallerLive>,
+}
+
+/// A caller waiting in a queue.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueCallerLive {
+    /// Switchboard's call id.
+    pub call: String,
+    /// The place in the line, from 1.
+    pub position: usize,
+    /// Seconds waited so far.
+    pub waited_secs: u64,
+    /// Whether agents are ringing for this caller now.
+    pub ringing: bool,
+}
+
+/// An agent and its state.
+#[derive(Debug, Clone, Serialize)]
+pub struct AgentLive {
+    /// The extension number.
+    pub agent: String,
+    /// `logged_out`, `unreachable`, `available`, `ringing`, `on_call`, `wrap_up`, `paused`.
+    pub state: String,
+    /// Why paused, when paused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// What is going on in the PBX right now.

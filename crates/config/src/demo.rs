@@ -94,7 +94,13 @@ mod tests {
         let queues: Vec<_> = config
             .queues
             .iter()
-            .map(|q| (q.name.as_str(), q.number.as_str(), q.members.join(",")))
+            .map(|q| {
+                (
+                    q.name.as_str(),
+                    q.number.as_str(),
+                    q.member_numbers().join(","),
+                )
+            })
             .collect();
         assert_eq!(
             queues,

@@ -17,6 +17,7 @@ mod lookup;
 mod media;
 mod model;
 mod parse;
+mod queue_ser;
 mod target;
 mod validate;
 
@@ -29,4 +30,8 @@ pub use model::{
     Queue, Trunk,
 };
 pub use parse::{load_file, parse};
+/// The distributor's configuration types that `[[queue]]` is made of.
+pub use sb_acd::{
+    AcdConfig, EmptyRule, Escalation, MemberConfig, MemberEntry, QueueConfig, Strategy,
+};
 pub use target::{DidTarget, TargetError};

@@ -182,17 +182,42 @@ pub struct Did {
     pub target: String,
 }
 
-/// A call queue and its static members.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Queue {
-    /// A unique name that [`Did`] targets (`queue:sales`) refer to.
-    pub name: String,
-    /// The internal number that reaches the queue (700).
-    pub number: String,
-    /// Extension numbers of the agents who answer the queue's calls.
-    #[serde(default)]
-    pub members: Vec<String>,
+/// A call queue: `[[queue]]` is read as the distributor's own queue table
+/// ([`sb_acd::QueueConfig`]), so every key of the ACD (`strategy`, `ring_timeout`,
+/// `wrapup`, `max_wait`, `max_len`, `join_empty`, `leave_when_empty`,
+/// `announce_frequency`, ...) is checked here with its key path; `name`, `number` and
+/// `members` keep their meaning.
+///
+/// `members` are the queue's agents: they start logged in, and each can log out and in
+/// again with `*45` and pause with `*46`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(transparent)]
+pub struct Queue(pub sb_acd::QueueConfig);
+
+impl std::ops::Deref for Queue {
+    type Target = sb_acd::QueueConfig;
+    fn deref(&self) -> &sb_acd::QueueConfig {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Queue {
+    fn deref_mut(&mut self) -> &mut sb_acd::QueueConfig {
+        &mut self.0
+    }
+}
+
+impl Queue {
+    /// The members' extension numbers, in the order written.
+    pub fn member_numbers(&self) -> Vec<String> {
+        self.0.members.iter().map(|m| m.settings().agent).collect()
+    }
+}
+
+impl Serialize for Queue {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::queue_ser::serialize(&self.0, serializer)
+    }
 }
 
 /// An internal number that leads to a scenario, a queue or an extension: `800` reaches the

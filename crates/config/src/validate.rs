@@ -386,7 +386,42 @@ fn check_queues<'a>(
         if check_dial_number(&number_path, &queue.number, found) {
             found.unique(dial_plan, &queue.number, at.clone(), number_path);
         }
-        check_extension_list(config, &queue.members, &format!("{at}.members"), found);
+        let members = queue.member_numbers();
+        check_extension_list(config, &members, &format!("{at}.members"), found);
+        check_distributor(queue, &at, found);
+    }
+}
+
+/// What the distributor itself refuses in one queue (a zero ring timeout, exit keys that
+/// are not keys, ...), reported at the key to fix.
+fn check_distributor(queue: &crate::model::Queue, at: &str, found: &mut Found) {
+    use sb_acd::ConfigError as E;
+    let config = sb_acd::AcdConfig {
+        queues: vec![queue.0.clone()],
+        ..Default::default()
+    };
+    let Err(errors) = sb_acd::Acd::new(config) else {
+        return;
+    };
+    for error in errors.0 {
+        let key = match &error {
+            // Reported by the checks above, with the member's index.
+            E::DuplicateMember { .. } | E::EmptyAgent(_) | E::EmptyQueueName => continue,
+            E::DuplicateQueue(_) | E::DuplicateAgent(_) => continue,
+            E::ZeroSeconds { key, .. } => (*key).to_owned(),
+            E::EscalationOrder(_) => "escalation".to_owned(),
+            E::NotAKey { key, .. } if queue.callback_key == Some(*key) => "callback_key".to_owned(),
+            E::NotAKey { .. } => "exit_keys".to_owned(),
+            E::KeyTwice { .. } => "callback_key".to_owned(),
+            E::NoPeriodicMessages(_) => "periodic_frequency".to_owned(),
+        };
+        let message = error.to_string();
+        // The engine names the queue; the key path already does.
+        let message = match message.split_once(": ") {
+            Some((_, rest)) if message.starts_with("queue ") => rest.to_owned(),
+            _ => message,
+        };
+        found.add(format!("{at}.{key}"), message);
     }
 }
 

@@ -245,3 +245,43 @@ fn an_unknown_key_in_an_internal_number_is_named() {
     assert!(error.path.starts_with("internal[0]"), "{error}");
     assert!(error.message.contains("taget"), "{error}");
 }
+
+#[test]
+fn queue_tables_take_the_distributors_keys() {
+    let text = demo_with(
+        "name = \"sales\"\nnumber = \"700\"",
+        "name = \"sales\"\nnumber = \"700\"\nstrategy = \"round_robin\"\nring_timeout = 10\nwrapup = 5\nmax_wait = 60\nmax_len = 3\nannounce_frequency = 30",
+    );
+    let config = sb_config::parse(&text).expect("valid");
+    let sales = config.queue("sales").expect("the sales queue");
+    assert_eq!(sales.strategy, sb_config::Strategy::RoundRobin);
+    assert_eq!((sales.ring_timeout, sales.wrapup), (10, 5));
+    assert_eq!((sales.max_wait, sales.max_len), (Some(60), Some(3)));
+    assert_eq!(sales.join_empty, sb_config::EmptyRule::Unreachable);
+    assert_eq!(sales.announce_frequency, 30);
+    // It writes back to the same configuration.
+    let again = toml::to_string(&config).expect("serializes");
+    assert_eq!(sb_config::parse(&again), Ok(config));
+}
+
+#[test]
+fn a_wrong_queue_key_is_named_with_its_path() {
+    let text = demo_with(
+        "name = \"sales\"\n",
+        "name = \"sales\"\nstratgy = \"ring_all\"\n",
+    );
+    let error = only_error(&text);
+    assert_eq!(error.path, "queue[0].stratgy", "{error}");
+    assert!(error.message.contains("stratgy"), "{error}");
+
+    let text = demo_with(
+        "name = \"sales\"\n",
+        "name = \"sales\"\nstrategy = \"best\"\n",
+    );
+    let error = only_error(&text);
+    assert_eq!(error.path, "queue[0].strategy", "{error}");
+
+    let text = demo_with("name = \"sales\"\n", "name = \"sales\"\nring_timeout = 0\n");
+    let error = only_error(&text);
+    assert_eq!(error.path, "queue[0].ring_timeout", "{error}");
+}

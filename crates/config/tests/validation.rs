@@ -354,7 +354,11 @@ fn queue_number_must_be_digits() {
 #[test]
 fn queue_members_must_be_extensions() {
     assert_error(
-        |c| c.queues[0].members.push("199".into()),
+        |c| {
+            c.queues[0]
+                .members
+                .push(sb_config::MemberEntry::Plain("199".into()))
+        },
         r#"queue[0].members[3]: unknown extension "199""#,
     );
 }
@@ -362,7 +366,11 @@ fn queue_members_must_be_extensions() {
 #[test]
 fn queue_members_must_be_listed_once() {
     assert_error(
-        |c| c.queues[1].members.push("106".into()),
+        |c| {
+            c.queues[1]
+                .members
+                .push(sb_config::MemberEntry::Plain("106".into()))
+        },
         r#"queue[1].members[3]: "106" is listed twice"#,
     );
 }
@@ -478,7 +486,9 @@ fn numbering_area_code_is_digits_or_empty() {
 #[test]
 fn all_errors_are_collected_in_file_order() {
     let mut config = demo();
-    config.queues[0].members.push("199".into());
+    config.queues[0]
+        .members
+        .push(sb_config::MemberEntry::Plain("199".into()));
     config.dids[0].trunk = "carier".into();
     config.extensions[3].number = "10a".into();
     config.pbx.ring_timeout_secs = 0;

@@ -11,6 +11,7 @@ pub mod digest;
 pub mod location;
 mod plan;
 mod presence;
+mod queue;
 mod registrar;
 pub mod routing;
 mod scenario;
@@ -19,4 +20,5 @@ pub mod validate;
 
 pub use clock::PbxClock;
 pub use plan::{check_plan, PlanError, Voice, HOLD_CLASS};
+pub use queue::{AgentView, QueueCallerView, QueueView, QueuesView};
 pub use server::{Registration, ScheduleState, SipError, SipServer, SipSettings, SipStatus};

@@ -6,7 +6,7 @@
 //! do while calls in progress finish on the version they started with.
 
 use sb_config::Config;
-use sb_flow::scenario::{Flows, RingMemory};
+use sb_flow::scenario::{Flows, HangupStep, QueueStep, RingMemory, ScenarioConfig, StepConfig};
 use sb_flow::schedule::Override;
 use sb_media::audio::{Language, PromptSet};
 use sb_media::playout::MohClass;
@@ -111,8 +111,44 @@ fn compile_flows(config: &Config) -> Result<Flows, PlanError> {
         .iter()
         .map(|e| (e.number.clone(), e.mobile.clone()))
         .collect();
-    Flows::new(config.scenarios.clone(), schedules, extensions)
-        .map_err(|e| PlanError::Flows(e.to_string()))
+    let mut scenarios = config.scenarios.clone();
+    for queue in &config.queues {
+        scenarios
+            .entry(queue_scenario(&queue.name))
+            .or_insert_with(|| implicit_queue_scenario(&queue.name));
+    }
+    Flows::new(scenarios, schedules, extensions).map_err(|e| PlanError::Flows(e.to_string()))
+}
+
+/// The scenario a call to a queue's DID or internal number runs: `queue:NAME`.
+pub(crate) fn queue_scenario(queue: &str) -> String {
+    format!("queue:{queue}")
+}
+
+/// One step, the queue; whatever way the caller leaves it without an agent, the call ends.
+fn implicit_queue_scenario(queue: &str) -> ScenarioConfig {
+    let steps = BTreeMap::from([
+        (
+            "queue".to_owned(),
+            StepConfig::Queue(QueueStep {
+                queue: queue.to_owned(),
+                on: BTreeMap::new(),
+                next: Some("end".to_owned()),
+            }),
+        ),
+        (
+            "end".to_owned(),
+            StepConfig::Hangup(HangupStep {
+                cause: "queue_left".to_owned(),
+            }),
+        ),
+    ]);
+    ScenarioConfig {
+        entry: "queue".to_owned(),
+        default: "end".to_owned(),
+        schedule: None,
+        steps,
+    }
 }
 
 /// Loads every prompt the scenarios name, so a missing or broken file is reported at start

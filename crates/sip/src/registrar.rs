@@ -52,6 +52,9 @@ pub(crate) async fn handle_register(shared: &Shared, tx: &mut Transaction) {
         }
         shared.location.lock().remove_all(&extension.number);
         info!(extension = %extension.number, "all devices unregistered");
+        shared.queues.event(sb_acd::Event::AgentUnreachable {
+            agent: extension.number.clone(),
+        });
         crate::server::reply(tx, StatusCode::OK, vec![]).await;
         return;
     }
@@ -111,6 +114,12 @@ pub(crate) async fn handle_register(shared: &Shared, tx: &mut Transaction) {
     match result {
         Ok(bindings) => {
             info!(extension = %extension.number, %source, devices = bindings.len(), "registered");
+            let agent = extension.number.clone();
+            shared.queues.event(if bindings.is_empty() {
+                sb_acd::Event::AgentUnreachable { agent }
+            } else {
+                sb_acd::Event::AgentReachable { agent }
+            });
             let headers = bindings
                 .iter()
                 .map(|b| {

@@ -56,11 +56,24 @@ pub enum Route {
     Scenario { name: String },
     /// A star code from an extension (`[[feature_code]]`), such as a schedule override.
     Feature { code: String },
+    /// Put the call into this queue (`queue:NAME`, or the queue's internal number).
+    Queue { name: String },
+    /// An agent's own code: `*45` logs in or out of one's queues, `*46` pauses or unpauses.
+    AgentCode { code: AgentCode },
     /// A number that exists but leads to a part of the PBX not built yet (a queue): the
     /// caller gets 480 and the log names the target.
     NotAvailable { target: String },
     /// Nothing answers to this number: 404.
     NotFound,
+}
+
+/// The agents' built-in feature codes (DEMO.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgentCode {
+    /// `*45`: log in to one's queues, or out of them.
+    Login,
+    /// `*46`: pause, or unpause.
+    Pause,
 }
 
 /// The digits of a dialled number: `+7 (495) 000-00-00` and `74950000000` are the same DID.
@@ -89,6 +102,19 @@ pub fn route(config: &Config, caller: &Caller, dialled: &str) -> Route {
             }
         }
         Caller::Extension { .. } => {
+            match dialled {
+                "*45" => {
+                    return Route::AgentCode {
+                        code: AgentCode::Login,
+                    }
+                }
+                "*46" => {
+                    return Route::AgentCode {
+                        code: AgentCode::Pause,
+                    }
+                }
+                _ => {}
+            }
             if let Some(feature) = config.feature_code(dialled) {
                 return Route::Feature {
                     code: feature.code.clone(),
@@ -98,8 +124,8 @@ pub fn route(config: &Config, caller: &Caller, dialled: &str) -> Route {
                 return did_target(config, &internal.target);
             }
             if let Some(queue) = config.queues.iter().find(|q| q.number == dialled) {
-                return Route::NotAvailable {
-                    target: format!("queue:{}", queue.name),
+                return Route::Queue {
+                    name: queue.name.clone(),
                 };
             }
             match (dialled.strip_prefix('9'), config.trunks.first()) {
@@ -127,7 +153,10 @@ fn did_target(config: &Config, target: &str) -> Route {
             },
             None => Route::NotFound,
         },
-        Ok(DidTarget::Queue(_)) | Err(_) => Route::NotAvailable {
+        Ok(DidTarget::Queue(name)) => Route::Queue {
+            name: name.to_owned(),
+        },
+        Err(_) => Route::NotAvailable {
             target: target.to_string(),
         },
     }
@@ -182,8 +211,8 @@ mod tests {
         ));
         assert_eq!(
             route(&config, &from_trunk(), "+74950000001"),
-            Route::NotAvailable {
-                target: "queue:sales".into()
+            Route::Queue {
+                name: "sales".into()
             }
         );
         assert_eq!(
@@ -226,13 +255,26 @@ mod tests {
     }
 
     #[test]
-    fn queue_number_from_inside_is_not_available_yet() {
+    fn queue_numbers_and_agent_codes_from_inside() {
         let config = sb_config::demo();
         assert_eq!(
             route(&config, &from_ext(), "700"),
-            Route::NotAvailable {
-                target: "queue:sales".into()
+            Route::Queue {
+                name: "sales".into()
             }
         );
+        assert_eq!(
+            route(&config, &from_ext(), "*45"),
+            Route::AgentCode {
+                code: AgentCode::Login
+            }
+        );
+        assert_eq!(
+            route(&config, &from_ext(), "*46"),
+            Route::AgentCode {
+                code: AgentCode::Pause
+            }
+        );
+        assert_eq!(route(&config, &from_trunk(), "*45"), Route::NotFound);
     }
 }

@@ -74,6 +74,8 @@ pub(crate) struct Shared {
     /// Cancelled when the drain timeout runs out: calls still up are ended.
     pub hangup_all: CancellationToken,
     pub active_calls: AtomicUsize,
+    /// The queue service (the distributor and its agents).
+    pub queues: crate::queue::Queues,
 }
 
 /// The receive buffer asked for on the SIP UDP socket. The kernel's default (about 200 KiB)
@@ -152,6 +154,7 @@ impl SipServer {
             draining: CancellationToken::new(),
             hangup_all: CancellationToken::new(),
             active_calls: AtomicUsize::new(0),
+            queues: crate::queue::Queues::start(&settings.config, settings.clock),
         });
         Ok(SipServer {
             shared,
@@ -337,6 +340,11 @@ impl SipStatus {
     /// The PBX's time now (the `--start-time` clock when one was given).
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.shared.clock.now()
+    }
+
+    /// Every queue's live figures and callers, and every agent's state.
+    pub fn queues(&self) -> crate::queue::QueuesView {
+        self.shared.queues.view()
     }
 
     pub fn registrations(&self) -> Vec<Registration> {

@@ -91,6 +91,9 @@ pub enum Command {
         #[arg(value_name = "CALL_ID")]
         call: String,
     },
+    /// Print the running PBX's queues (waiting callers, figures) and agents' states, from
+    /// its HTTP API at --http-listen.
+    Queues,
 }
 
 /// An inclusive UDP port range, `LOW-HIGH`.

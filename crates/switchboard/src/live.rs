@@ -1,6 +1,8 @@
 //! The SIP layer's live state, as the HTTP API shows it.
 
-use sb_api::{LiveSnapshot, LiveView, RegistrationView};
+use sb_api::{
+    AgentLive, LiveSnapshot, LiveView, QueueCallerLive, QueueLive, QueuesSnapshot, RegistrationView,
+};
 use sb_sip::SipStatus;
 use std::time::Instant;
 
@@ -24,6 +26,48 @@ impl LiveView for SipLiveView {
                     transport: r.binding.transport.clone(),
                     expires_in_secs: r.binding.remaining_secs(now),
                     user_agent: r.binding.user_agent.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    fn queues(&self) -> QueuesSnapshot {
+        let view = self.0.queues();
+        QueuesSnapshot {
+            queues: view
+                .queues
+                .into_iter()
+                .map(|q| QueueLive {
+                    name: q.name,
+                    number: q.number,
+                    strategy: q.strategy,
+                    waiting: q.figures.waiting,
+                    longest_wait_secs: q.figures.longest_wait.as_secs(),
+                    logged_in: q.figures.logged_in,
+                    available: q.figures.available,
+                    busy: q.figures.busy,
+                    paused: q.figures.paused,
+                    unreachable: q.figures.unreachable,
+                    members: q.members,
+                    callers: q
+                        .callers
+                        .into_iter()
+                        .map(|c| QueueCallerLive {
+                            call: c.call,
+                            position: c.position,
+                            waited_secs: c.waited_secs,
+                            ringing: c.ringing,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            agents: view
+                .agents
+                .into_iter()
+                .map(|a| AgentLive {
+                    agent: a.agent,
+                    state: a.state,
+                    reason: a.reason,
                 })
                 .collect(),
         }

@@ -4,6 +4,7 @@ mod cli;
 mod control;
 mod live;
 mod moh;
+mod queues;
 mod reload;
 mod serve;
 mod trace;
@@ -35,6 +36,10 @@ fn main() -> ExitCode {
         }
         Some(Command::Trace { call }) => {
             serve::runtime_and(|| trace::print_trace(&cli.server, &call))
+        }
+        Some(Command::Queues) => {
+            let http = cli.server.http_listen;
+            serve::runtime_and(|| queues::print_queues(http))
         }
         None => serve::runtime_and(|| serve::run(cli.server)),
     }

@@ -3,6 +3,7 @@
 mod calls;
 mod control;
 mod metrics;
+mod queues;
 mod registrations;
 
 use std::sync::Arc;
@@ -40,6 +41,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/calls/{id}", get(calls::one))
         .route("/api/calls/{id}/trace", get(calls::trace))
         .route("/api/registrations", get(registrations::list))
+        .route("/api/queues", get(queues::list))
         .route("/api/reload", post(control::reload))
         .route("/api/schedules", get(control::schedules))
         .route(

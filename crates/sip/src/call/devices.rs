@@ -84,7 +84,10 @@ pub(crate) fn targets(
             };
             Ok(vec![trunk_target(trunk, number)?])
         }
-        Route::Scenario { .. } | Route::Feature { .. } => Err(Outcome::new(
+        Route::Scenario { .. }
+        | Route::Feature { .. }
+        | Route::Queue { .. }
+        | Route::AgentCode { .. } => Err(Outcome::new(
             Disposition::Failed,
             HangupBy::System,
             500,

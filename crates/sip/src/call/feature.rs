@@ -7,6 +7,7 @@
 use super::record::{CallInfo, Outcome};
 use super::{caller_dialog, sdp_headers, sdp_refusal, status};
 use crate::plan::Plan;
+use crate::routing::AgentCode;
 use crate::server::{reply, Shared};
 use rsipstack::sip::StatusCode;
 use rsipstack::transaction::transaction::Transaction;
@@ -45,6 +46,45 @@ pub(super) async fn run(
         return Outcome::new(Disposition::Failed, HangupBy::System, 403, reason);
     };
     let reason = apply(shared, feature, extension);
+    match confirm(shared, tx, info).await {
+        Ok(()) => Outcome::new(Disposition::Answered, HangupBy::System, 200, reason),
+        Err(refusal) => Outcome {
+            reason: format!("{reason}; not confirmed: {}", refusal.reason),
+            ..refusal
+        },
+    }
+}
+
+/// `*45` (log in or out of one's queues) or `*46` (pause or unpause) from `extension`:
+/// answered with a beep when done, 403 when there is nothing to do (not an agent).
+pub(super) async fn agent_code(
+    shared: &Shared,
+    mut tx: Transaction,
+    extension: Option<&str>,
+    code: AgentCode,
+    info: &mut CallInfo,
+) -> Outcome {
+    let Some(extension) = extension else {
+        reply(&mut tx, StatusCode::Forbidden, vec![]).await;
+        return Outcome::new(
+            Disposition::Failed,
+            HangupBy::System,
+            403,
+            "not an extension",
+        );
+    };
+    let done = match code {
+        AgentCode::Login => shared.queues.toggle_login(extension).await,
+        AgentCode::Pause => shared.queues.toggle_pause(extension).await,
+    };
+    let reason = match done {
+        Ok(text) => text,
+        Err(why) => {
+            warn!(extension, %why, "agent code refused");
+            reply(&mut tx, StatusCode::Forbidden, vec![]).await;
+            return Outcome::new(Disposition::Failed, HangupBy::System, 403, why);
+        }
+    };
     match confirm(shared, tx, info).await {
         Ok(()) => Outcome::new(Disposition::Answered, HangupBy::System, 200, reason),
         Err(refusal) => Outcome {

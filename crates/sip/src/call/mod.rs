@@ -55,6 +55,16 @@ fn callee_party(route: &Route, dialled: &str) -> CallParty {
             name: None,
             endpoint: Some(format!("feature:{code}")),
         },
+        Route::Queue { name } => CallParty {
+            number: dialled.to_string(),
+            name: None,
+            endpoint: Some(format!("queue:{name}")),
+        },
+        Route::AgentCode { .. } => CallParty {
+            number: dialled.to_string(),
+            name: None,
+            endpoint: Some(format!("feature:{dialled}")),
+        },
         Route::NotAvailable { target } => CallParty {
             number: dialled.to_string(),
             name: None,
@@ -160,7 +170,17 @@ async fn run_call(shared: Arc<Shared>, mut tx: Transaction, id: String, sip_call
         finish(&shared, &info, outcome, Vec::new());
         return;
     }
-    if let Route::Scenario { name } = &route {
+    if let Route::AgentCode { code } = &route {
+        let outcome = feature::agent_code(&shared, tx, caller.extension(), *code, &mut info).await;
+        finish(&shared, &info, outcome, Vec::new());
+        return;
+    }
+    let scenario = match &route {
+        Route::Scenario { name } => Some(name.clone()),
+        Route::Queue { name } => Some(crate::plan::queue_scenario(name)),
+        _ => None,
+    };
+    if let Some(name) = &scenario {
         let (outcome, trace) =
             crate::scenario::run(&shared, &plan, tx, &caller, name, &dialled, &mut info).await;
         finish(&shared, &info, outcome, trace);

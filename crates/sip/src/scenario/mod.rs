@@ -11,8 +11,11 @@
 //!   the far end's early media) and, once someone answers, the two endpoints are joined.
 //!   When nobody answers, the caller is still here and the scenario goes on;
 //! - the engine's timer is a deadline on the PBX clock;
-//! - `queue` and `responsible` are hooks answered here until their services exist:
-//!   `unavailable` and `not found`, so the scenario's fallbacks run;
+//! - `queue` hands the caller to the queue service ([`queue_wait`]): hold music,
+//!   announcements, the agents the distributor picks rung one leg each, the one it
+//!   connects joined like an answered dial;
+//! - `responsible` is a hook answered here until its service exists: `not found`, so the
+//!   scenario's fallback runs;
 //! - `voicemail` records a message ([`voicemail`]).
 //!
 //! The call ends when the engine hangs up, the caller hangs up, the person connected hangs
@@ -21,6 +24,7 @@
 mod dialer;
 mod hold;
 mod info_digits;
+mod queue_wait;
 mod voicemail;
 
 use crate::call::record::{CallInfo, Outcome};
@@ -119,6 +123,8 @@ pub(crate) async fn run(
         voicemail_box: None,
         replied_at: None,
         events: VecDeque::new(),
+        queue: None,
+        queue_connected: false,
         info,
     };
     let outcome = call.run(events, actions).await;
@@ -159,6 +165,7 @@ enum Wake {
     Caller(Option<Box<DialogState>>),
     Media(Option<EndpointEvent>),
     Callee(CalleeEvent),
+    Queue(queue_wait::QueueWake),
     Timer,
     Shutdown,
 }
@@ -197,6 +204,10 @@ struct ScenarioCall<'a> {
     replied_at: Option<Instant>,
     /// Events for the engine produced while carrying out its actions.
     events: VecDeque<Event>,
+    /// Waiting in a queue (a `queue` step).
+    queue: Option<queue_wait::QueueWait>,
+    /// An agent of a queue has the call.
+    queue_connected: bool,
     info: &'a mut CallInfo,
 }
 
@@ -221,6 +232,10 @@ impl ScenarioCall<'_> {
                 Wake::Caller(event) => self.caller_event(event.map(|e| *e)).await,
                 Wake::Media(event) => self.media_event(event).await,
                 Wake::Callee(event) => self.callee_event(event).await,
+                Wake::Queue(wake) => {
+                    self.queue_wake(wake).await;
+                    None
+                }
                 Wake::Timer => {
                     self.timer = None;
                     self.events.push_back(Event::TimerFired);
@@ -253,8 +268,15 @@ impl ScenarioCall<'_> {
     async fn wait(&mut self, caller_events: &mut DialogStateReceiver) -> Wake {
         let timer = self.timer;
         let dial = &mut self.dial;
+        let queue = &mut self.queue;
         let endpoint = &self.endpoint;
         tokio::select! {
+            wake = async {
+                match queue {
+                    Some(queue) => queue.next().await,
+                    None => std::future::pending().await,
+                }
+            } => Wake::Queue(wake),
             event = caller_events.recv() => Wake::Caller(event.map(Box::new)),
             event = endpoint.next_event() => Wake::Media(event),
             event = async {
@@ -299,11 +321,7 @@ impl ScenarioCall<'_> {
                     self.timer = Some(Instant::now() + wait);
                 }
                 Action::Dial { targets, timeout } => self.dial(&targets, timeout),
-                Action::Queue { name } => {
-                    warn!(queue = %name, "queues are not served yet: the scenario goes on");
-                    self.events
-                        .push_back(Event::HookOutcome(FlowOutcome::Unavailable));
-                }
+                Action::Queue { name } => self.join_queue(&name),
                 Action::Responsible => {
                     debug!("no responsible-manager source is configured");
                     self.events
@@ -522,6 +540,9 @@ impl ScenarioCall<'_> {
     }
 
     fn digit(&mut self, digit: char) {
+        if self.queue_digit(digit) {
+            return;
+        }
         if !self.connected && self.voicemail.is_none() {
             self.events.push_back(Event::Digit(digit));
         }
@@ -580,6 +601,9 @@ impl ScenarioCall<'_> {
 
     /// A playback ended: the engine's, or a step of voicemail.
     fn played(&mut self, id: PlayId) {
+        if self.queue_played(id) {
+            return;
+        }
         if let Some(flow_id) = self.plays.remove(&id) {
             self.events.push_back(Event::PlayFinished(flow_id));
             return;
@@ -742,6 +766,7 @@ impl ScenarioCall<'_> {
 
     /// Ends whatever is still up besides the caller's leg, and returns `outcome`.
     async fn end(&mut self, outcome: Outcome) -> Outcome {
+        self.end_queue().await;
         if let Some(dialer) = self.dial.take() {
             dialer.end().await;
         }

@@ -314,6 +314,14 @@ impl SippRun {
         }
     }
 
+    /// The value of `KEY=` in the scenario's logs file so far, if logged.
+    pub fn logged(&self, key: &str) -> Option<String> {
+        log_value(
+            &fs::read_to_string(self.sipp.file("logs")).unwrap_or_default(),
+            key,
+        )
+    }
+
     /// Waits for SIPp to exit (killing it after its timeout plus a grace period).
     pub fn wait(self) -> SippOutcome {
         let limit =

@@ -1,0 +1,466 @@
+//! The queue service: one task owns the distributor ([`sb_acd::Acd`]) and is fed by the
+//! calls waiting in queues, the agents' feature codes, the registrar and the API.
+//!
+//! The engine decides everything; this task only carries its [`Action`]s to the calls they
+//! concern (each call registers a channel when it joins) and calls [`Event::Tick`] at
+//! [`Acd::next_deadline`] by the PBX clock. A queue's `members` are logged in when the PBX
+//! starts and can log out and in again (`*45`) and pause (`*46`).
+
+use crate::clock::PbxClock;
+use chrono::{DateTime, Utc};
+use parking_lot::Mutex;
+use sb_acd::{Acd, AcdConfig, Action, AgentState, Event, QueueFigures, Strategy};
+use sb_config::Config;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+use tracing::{debug, info, warn};
+
+/// What the PBX asks of the service.
+enum Request {
+    /// A call enters `queue`; the actions about it are sent on `actions`.
+    Join {
+        call: String,
+        queue: String,
+        priority: i32,
+        number: String,
+        actions: mpsc::UnboundedSender<Action>,
+    },
+    /// Something the engine must hear about (an agent's answer, a hang-up, a registration).
+    Event(Event),
+    /// `*45`: log the agent out of its queues, or in again.
+    ToggleLogin {
+        agent: String,
+        reply: oneshot::Sender<Result<String, String>>,
+    },
+    /// `*46`: pause the agent, or unpause.
+    TogglePause {
+        agent: String,
+        reply: oneshot::Sender<Result<String, String>>,
+    },
+}
+
+/// The handle calls, the registrar and the API use to reach the service.
+#[derive(Clone)]
+pub(crate) struct Queues {
+    tx: mpsc::UnboundedSender<Request>,
+    /// The engine, shared with the service task so the API reads it without a round trip.
+    acd: Arc<Mutex<Acd>>,
+    queues: Arc<Vec<QueueInfo>>,
+    clock: PbxClock,
+}
+
+/// One queue as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueView {
+    pub name: String,
+    pub number: String,
+    pub strategy: String,
+    pub figures: QueueFigures,
+    /// The callers in line order: call id, seconds waited, whether agents ring for them.
+    pub callers: Vec<QueueCallerView>,
+    /// The members' extension numbers.
+    pub members: Vec<String>,
+}
+
+/// A caller waiting in a queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueCallerView {
+    pub call: String,
+    pub position: usize,
+    pub waited_secs: u64,
+    pub ringing: bool,
+}
+
+/// An agent and the state the distributor has them in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentView {
+    pub agent: String,
+    /// `logged_out`, `unreachable`, `available`, `ringing`, `on_call`, `wrap_up`, `paused`.
+    pub state: String,
+    /// Why paused, when paused.
+    pub reason: Option<String>,
+}
+
+/// Every queue and agent now.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueuesView {
+    pub queues: Vec<QueueView>,
+    pub agents: Vec<AgentView>,
+}
+
+impl Queues {
+    /// Starts the service with the queues of `config`, their members logged in.
+    pub fn start(config: &Config, clock: PbxClock) -> Queues {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let service = Service::new(config, clock);
+        let handle = Queues {
+            tx,
+            acd: service.acd.clone(),
+            queues: service.queues.clone(),
+            clock,
+        };
+        tokio::spawn(service.run(rx));
+        handle
+    }
+
+    /// Puts `call` into `queue`; the engine's actions about it come on the returned channel.
+    pub fn join(
+        &self,
+        call: &str,
+        queue: &str,
+        priority: i32,
+        number: &str,
+    ) -> mpsc::UnboundedReceiver<Action> {
+        let (actions, rx) = mpsc::unbounded_channel();
+        let request = Request::Join {
+            call: call.to_owned(),
+            queue: queue.to_owned(),
+            priority,
+            number: number.to_owned(),
+            actions,
+        };
+        self.tx.send(request).ok();
+        rx
+    }
+
+    /// Tells the engine what happened.
+    pub fn event(&self, event: Event) {
+        self.tx.send(Request::Event(event)).ok();
+    }
+
+    /// `*45` from `agent`: what was done, or why nothing was.
+    pub async fn toggle_login(&self, agent: &str) -> Result<String, String> {
+        let (reply, rx) = oneshot::channel();
+        let agent = agent.to_owned();
+        self.tx.send(Request::ToggleLogin { agent, reply }).ok();
+        rx.await
+            .unwrap_or_else(|_| Err("the queue service is gone".into()))
+    }
+
+    /// `*46` from `agent`.
+    pub async fn toggle_pause(&self, agent: &str) -> Result<String, String> {
+        let (reply, rx) = oneshot::channel();
+        let agent = agent.to_owned();
+        self.tx.send(Request::TogglePause { agent, reply }).ok();
+        rx.await
+            .unwrap_or_else(|_| Err("the queue service is gone".into()))
+    }
+
+    /// The live view of every queue and agent.
+    pub fn view(&self) -> QueuesView {
+        view(&self.acd.lock(), &self.queues, self.clock.now())
+    }
+}
+
+struct QueueInfo {
+    name: String,
+    number: String,
+    strategy: Strategy,
+    members: Vec<String>,
+}
+
+struct Service {
+    acd: Arc<Mutex<Acd>>,
+    clock: PbxClock,
+    queues: Arc<Vec<QueueInfo>>,
+    /// Agent → the queues it may log in to, with its penalty there.
+    memberships: HashMap<String, Vec<(String, u32)>>,
+    /// The calls in the engine, by id: where their actions go.
+    calls: HashMap<String, mpsc::UnboundedSender<Action>>,
+}
+
+impl Service {
+    fn new(config: &Config, clock: PbxClock) -> Service {
+        let mut memberships: HashMap<String, Vec<(String, u32)>> = HashMap::new();
+        let mut queues = Vec::new();
+        let mut acd_queues = Vec::new();
+        for queue in &config.queues {
+            let mut acd_queue = queue.0.clone();
+            for member in &queue.members {
+                let member = member.settings();
+                memberships
+                    .entry(member.agent)
+                    .or_default()
+                    .push((queue.name.clone(), member.penalty));
+            }
+            queues.push(QueueInfo {
+                name: queue.name.clone(),
+                number: queue.number.clone(),
+                strategy: queue.strategy,
+                members: queue.member_numbers(),
+            });
+            // Members log in below, so they can log out.
+            acd_queue.members.clear();
+            acd_queues.push(acd_queue);
+        }
+        let acd_config = AcdConfig {
+            queues: acd_queues,
+            ..Default::default()
+        };
+        let mut acd = Acd::new(acd_config).unwrap_or_else(|errors| {
+            // The configuration was validated with the same checks.
+            warn!(%errors, "queue configuration refused by the distributor: no queues");
+            Acd::new(AcdConfig::default()).expect("an empty distributor")
+        });
+        let now = clock.now();
+        for queue in &config.queues {
+            for member in &queue.members {
+                let member = member.settings();
+                acd.handle(
+                    Event::AgentLogin {
+                        agent: member.agent,
+                        queue: queue.name.clone(),
+                        penalty: member.penalty,
+                    },
+                    now,
+                );
+            }
+        }
+        // No phone is registered when the PBX starts: the registrar reports each agent
+        // reachable as its phone registers.
+        for agent in memberships.keys() {
+            let agent = agent.clone();
+            acd.handle(Event::AgentUnreachable { agent }, now);
+        }
+        Service {
+            acd: Arc::new(Mutex::new(acd)),
+            clock,
+            queues: Arc::new(queues),
+            memberships,
+            calls: HashMap::new(),
+        }
+    }
+
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Request>) {
+        loop {
+            let deadline = self.acd.lock().next_deadline();
+            let wait = deadline.map(|at| (at - self.clock.now()).to_std().unwrap_or_default());
+            let request = tokio::select! {
+                request = rx.recv() => match request {
+                    Some(request) => Some(request),
+                    None => return,
+                },
+                () = async {
+                    match wait {
+                        Some(wait) => tokio::time::sleep(wait).await,
+                        None => std::future::pending().await,
+                    }
+                } => None,
+            };
+            match request {
+                None => self.handle(Event::Tick),
+                Some(request) => self.request(request),
+            }
+        }
+    }
+
+    fn request(&mut self, request: Request) {
+        match request {
+            Request::Join {
+                call,
+                queue,
+                priority,
+                number,
+                actions,
+            } => {
+                self.calls.insert(call.clone(), actions);
+                self.handle(Event::CallerJoined {
+                    call,
+                    queue,
+                    priority,
+                    number,
+                });
+            }
+            Request::Event(event) => {
+                let gone = match &event {
+                    Event::CallerLeft { call } | Event::CallEnded { call } => Some(call.clone()),
+                    _ => None,
+                };
+                self.handle(event);
+                if let Some(call) = gone {
+                    self.calls.remove(&call);
+                }
+            }
+            Request::ToggleLogin { agent, reply } => {
+                reply.send(self.toggle_login(&agent)).ok();
+            }
+            Request::TogglePause { agent, reply } => {
+                reply.send(self.toggle_pause(&agent)).ok();
+            }
+        }
+    }
+
+    fn toggle_login(&mut self, agent: &str) -> Result<String, String> {
+        let Some(queues) = self.memberships.get(agent).cloned() else {
+            return Err(format!("{agent} is a member of no queue"));
+        };
+        let logged_in = !matches!(
+            self.acd.lock().agent_state(agent),
+            None | Some(AgentState::LoggedOut)
+        );
+        let names: Vec<&str> = queues.iter().map(|(q, _)| q.as_str()).collect();
+        let text = if logged_in {
+            self.handle(Event::AgentLogout {
+                agent: agent.to_owned(),
+                queue: None,
+            });
+            format!("agent {agent} logged out of {}", names.join(", "))
+        } else {
+            for (queue, penalty) in &queues {
+                self.handle(Event::AgentLogin {
+                    agent: agent.to_owned(),
+                    queue: queue.clone(),
+                    penalty: *penalty,
+                });
+            }
+            format!("agent {agent} logged in to {}", names.join(", "))
+        };
+        info!("{text}");
+        Ok(text)
+    }
+
+    fn toggle_pause(&mut self, agent: &str) -> Result<String, String> {
+        let state = self.acd.lock().agent_state(agent);
+        let text = match state {
+            None | Some(AgentState::LoggedOut) => {
+                return Err(format!("agent {agent} is not logged in"));
+            }
+            Some(AgentState::Paused(_)) => {
+                self.handle(Event::AgentUnpause {
+                    agent: agent.to_owned(),
+                });
+                format!("agent {agent} unpaused")
+            }
+            Some(_) => {
+                self.handle(Event::AgentPause {
+                    agent: agent.to_owned(),
+                    reason: "*46".to_owned(),
+                });
+                format!("agent {agent} paused")
+            }
+        };
+        info!("{text}");
+        Ok(text)
+    }
+
+    fn handle(&mut self, event: Event) {
+        let now = self.clock.now();
+        debug!(?event, "queue event in");
+        let actions = self.acd.lock().handle(event, now);
+        for action in actions {
+            self.route(action);
+        }
+    }
+
+    /// Sends an action to the call it concerns.
+    fn route(&mut self, action: Action) {
+        let call = match &action {
+            Action::RingAgents { call, .. }
+            | Action::CancelRinging { call, .. }
+            | Action::Connect { call, .. }
+            | Action::PlayPosition { call, .. }
+            | Action::PlayPeriodic { call, .. }
+            | Action::Leave { call, .. } => call.clone(),
+            Action::QueueEvent(event) => event.call.clone(),
+            Action::StartCallback { call, .. } => {
+                // Calls back are not made yet: the place is given up.
+                warn!(%call, "queue callbacks are not supported yet");
+                let call = call.clone();
+                self.handle(Event::CallbackFailed { call });
+                return;
+            }
+            Action::AgentState { agent, state } => {
+                info!(%agent, ?state, "agent state");
+                return;
+            }
+            Action::Refused { subject, reason } => {
+                info!(%subject, %reason, "queue request refused");
+                return;
+            }
+        };
+        let leaving = matches!(action, Action::Leave { .. });
+        match self.calls.get(&call) {
+            Some(tx) => {
+                if tx.send(action).is_err() {
+                    debug!(%call, "queue action for a call that is gone");
+                }
+            }
+            None => {
+                if let Action::QueueEvent(event) = &action {
+                    info!(queue = %event.queue, %call, kind = ?event.kind, "queue event");
+                }
+            }
+        }
+        if leaving {
+            self.calls.remove(&call);
+        }
+    }
+}
+
+fn view(acd: &Acd, queues: &[QueueInfo], now: DateTime<Utc>) -> QueuesView {
+    let queues = queues
+        .iter()
+        .map(|q| QueueView {
+            name: q.name.clone(),
+            number: q.number.clone(),
+            strategy: strategy_name(q.strategy).to_owned(),
+            figures: acd.queue_figures(&q.name, now).unwrap_or_default(),
+            callers: acd
+                .queue_callers(&q.name, now)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(call, view)| QueueCallerView {
+                    call,
+                    position: view.position,
+                    waited_secs: view.waited.as_secs(),
+                    ringing: view.ringing,
+                })
+                .collect(),
+            members: q.members.clone(),
+        })
+        .collect();
+    let agents = acd
+        .agent_states()
+        .map(|(agent, state)| {
+            let (state, reason) = state_name(&state);
+            AgentView {
+                agent: agent.to_owned(),
+                state: state.to_owned(),
+                reason,
+            }
+        })
+        .collect();
+    QueuesView { queues, agents }
+}
+
+fn strategy_name(strategy: Strategy) -> &'static str {
+    match strategy {
+        Strategy::RingAll => "ring_all",
+        Strategy::RoundRobin => "round_robin",
+        Strategy::Linear => "linear",
+        Strategy::LongestIdle => "longest_idle",
+        Strategy::FewestCalls => "fewest_calls",
+        Strategy::LeastTalkTime => "least_talk_time",
+        Strategy::Random => "random",
+        Strategy::WeightedRandom => "weighted_random",
+        Strategy::RingProgressive => "ring_progressive",
+    }
+}
+
+fn state_name(state: &AgentState) -> (&'static str, Option<String>) {
+    match state {
+        AgentState::LoggedOut => ("logged_out", None),
+        AgentState::Unreachable => ("unreachable", None),
+        AgentState::Available => ("available", None),
+        AgentState::Ringing => ("ringing", None),
+        AgentState::OnCall => ("on_call", None),
+        AgentState::WrapUp => ("wrap_up", None),
+        AgentState::Paused(reason) => ("paused", Some(reason.clone())),
+    }
+}
+
+/// How long an agent's phone may ring at most; the engine's own `ring_timeout` cancels
+/// it sooner.
+pub(crate) const AGENT_RING_LIMIT: Duration = Duration::from_secs(600);

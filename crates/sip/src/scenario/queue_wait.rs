@@ -1,0 +1,330 @@
+//! A scenario's `queue` step on a live call: the caller joins the queue service, hears the
+//! hold music and the announcements, and the agents the distributor picks are rung, each
+//! from a [`Dialer`] of its own so that each answer, refusal or silence is reported for
+//! that agent. When the distributor connects one, that agent's leg becomes the call's
+//! `dial` and the call goes on as an answered dial; when the caller leaves the queue, the
+//! scenario routes the reason (`timeout`, `unavailable`).
+
+use super::dialer::{CalleeEvent, Dialer, Party};
+use super::ScenarioCall;
+use crate::queue::AGENT_RING_LIMIT;
+use sb_acd::{Action as AcdAction, Event as AcdEvent, LeaveReason};
+use sb_flow::scenario::{DialTarget, Event, Outcome as FlowOutcome};
+use sb_media::audio::say;
+use sb_media::PlayId;
+use sb_store::CallParty;
+use std::collections::HashMap;
+use tokio::sync::mpsc;
+use tracing::{debug, info, warn};
+
+/// A caller in a queue, from joining to being connected or leaving.
+pub(super) struct QueueWait {
+    /// The queue's name.
+    pub name: String,
+    /// What the distributor asks about this call.
+    pub actions: mpsc::UnboundedReceiver<AcdAction>,
+    /// The agents ringing for this caller, each with its own leg.
+    pub ringing: HashMap<String, Dialer>,
+    /// The hold music playing to the caller.
+    pub music: Option<PlayId>,
+    /// An announcement playing instead of the music.
+    pub announcement: Option<PlayId>,
+}
+
+/// What the queue side of a call woke up for.
+pub(super) enum QueueWake {
+    Action(Option<AcdAction>),
+    Agent(String, CalleeEvent),
+}
+
+impl QueueWait {
+    /// The next thing the distributor or a ringing agent did; cancel-safe.
+    pub async fn next(&mut self) -> QueueWake {
+        let ringing = &mut self.ringing;
+        let actions = &mut self.actions;
+        tokio::select! {
+            action = actions.recv() => QueueWake::Action(action),
+            (agent, event) = async {
+                if ringing.is_empty() {
+                    return std::future::pending().await;
+                }
+                let futures = ringing.iter_mut().map(|(agent, dialer)| {
+                    Box::pin(async move { (agent.clone(), dialer.next().await) })
+                });
+                futures::future::select_all(futures).await.0
+            } => QueueWake::Agent(agent, event),
+        }
+    }
+}
+
+impl ScenarioCall<'_> {
+    /// The scenario's `queue` step: answer, join, hold music.
+    pub(super) fn join_queue(&mut self, name: &str) {
+        self.answer();
+        let priority = self
+            .flow
+            .attributes()
+            .get("priority")
+            .and_then(|p| p.trim().parse::<i32>().ok())
+            .unwrap_or(0);
+        info!(queue = %name, priority, "joining the queue");
+        let actions = self
+            .shared
+            .queues
+            .join(&self.info.id, name, priority, self.caller.number());
+        self.queue = Some(QueueWait {
+            name: name.to_owned(),
+            actions,
+            ringing: HashMap::new(),
+            music: None,
+            announcement: None,
+        });
+        self.start_music();
+    }
+
+    fn start_music(&mut self) {
+        let music = self.shared.voice.hold_music();
+        if let Some(queue) = &mut self.queue {
+            queue.music = music.map(|class| self.endpoint.moh(class));
+        }
+    }
+
+    fn queue_event(&self, event: AcdEvent) {
+        self.shared.queues.event(event);
+    }
+
+    pub(super) async fn queue_wake(&mut self, wake: QueueWake) {
+        match wake {
+            QueueWake::Action(Some(action)) => self.queue_action(action).await,
+            QueueWake::Action(None) => {
+                warn!("the queue service is gone: leaving the queue");
+                self.leave_queue(FlowOutcome::Failed).await;
+            }
+            QueueWake::Agent(agent, event) => self.agent_event(agent, event).await,
+        }
+    }
+
+    async fn queue_action(&mut self, action: AcdAction) {
+        let call = self.info.id.clone();
+        match action {
+            AcdAction::RingAgents { agents, .. } => {
+                for agent in agents {
+                    self.ring_agent(&call, agent);
+                }
+            }
+            AcdAction::CancelRinging { agents, .. } => {
+                for agent in agents {
+                    let dialer = self.queue.as_mut().and_then(|q| q.ringing.remove(&agent));
+                    if let Some(dialer) = dialer {
+                        debug!(%agent, "agent's ringing cancelled");
+                        dialer.end().await;
+                    }
+                }
+            }
+            AcdAction::Connect { agent, whisper, .. } => self.connect_agent(agent, whisper).await,
+            AcdAction::PlayPosition {
+                position,
+                estimated_wait,
+                ..
+            } => {
+                let language = self.language();
+                let mut words = say::queue_position(language, position as u32);
+                if let Some(wait) = estimated_wait {
+                    let minutes = wait.as_secs().div_ceil(60) as u32;
+                    words.extend(say::estimated_wait(language, minutes));
+                }
+                info!(position, ?estimated_wait, "position announced");
+                let words: Vec<String> = words.into_iter().map(str::to_owned).collect();
+                self.announce(&words);
+            }
+            AcdAction::PlayPeriodic { message, .. } => self.announce(&[message]),
+            AcdAction::Leave { reason, .. } => {
+                info!(%reason, "left the queue");
+                let outcome = match reason {
+                    LeaveReason::Timeout => FlowOutcome::Timeout,
+                    LeaveReason::Full
+                    | LeaveReason::JoinEmpty
+                    | LeaveReason::LeaveEmpty
+                    | LeaveReason::NoSuchQueue
+                    | LeaveReason::Callback => FlowOutcome::Unavailable,
+                    // The flow has no way yet to be sent to a named step.
+                    LeaveReason::ExitKey { .. } => FlowOutcome::InvalidInput,
+                };
+                self.leave_queue(outcome).await;
+            }
+            AcdAction::QueueEvent(event) => {
+                info!(queue = %event.queue, kind = ?event.kind, "queue event");
+            }
+            AcdAction::StartCallback { .. }
+            | AcdAction::AgentState { .. }
+            | AcdAction::Refused { .. } => {}
+        }
+    }
+
+    fn ring_agent(&mut self, call: &str, agent: String) {
+        let Some(queue) = &self.queue else {
+            return;
+        };
+        if queue.ringing.contains_key(&agent) {
+            return;
+        }
+        let target = [DialTarget::Extension(agent.clone())];
+        match Dialer::start(
+            &self.shared,
+            &self.plan,
+            &self.caller,
+            &target,
+            AGENT_RING_LIMIT,
+        ) {
+            Ok(dialer) => {
+                info!(%agent, "ringing agent");
+                if let Some(queue) = &mut self.queue {
+                    queue.ringing.insert(agent, dialer);
+                }
+            }
+            Err(outcome) => {
+                info!(%agent, %outcome, "agent cannot be rung");
+                let call = call.to_owned();
+                self.queue_event(match outcome {
+                    FlowOutcome::Busy => AcdEvent::AgentBusy { call, agent },
+                    FlowOutcome::Unavailable => AcdEvent::AgentUnreachable { agent },
+                    _ => AcdEvent::AgentNoAnswer { call, agent },
+                });
+            }
+        }
+    }
+
+    async fn agent_event(&mut self, agent: String, event: CalleeEvent) {
+        let call = self.info.id.clone();
+        match event {
+            CalleeEvent::Answered => {
+                info!(%agent, "agent answered");
+                self.queue_event(AcdEvent::AgentAnswered { call, agent });
+            }
+            CalleeEvent::Failed(outcome) => {
+                if let Some(dialer) = self.queue.as_mut().and_then(|q| q.ringing.remove(&agent)) {
+                    dialer.end().await;
+                }
+                info!(%agent, %outcome, "agent did not answer");
+                self.queue_event(match outcome {
+                    FlowOutcome::Busy => AcdEvent::AgentBusy { call, agent },
+                    _ => AcdEvent::AgentNoAnswer { call, agent },
+                });
+            }
+            CalleeEvent::HungUp => {
+                if let Some(dialer) = self.queue.as_mut().and_then(|q| q.ringing.remove(&agent)) {
+                    dialer.end().await;
+                }
+                self.queue_event(AcdEvent::AgentNoAnswer { call, agent });
+            }
+            CalleeEvent::Ringing
+            | CalleeEvent::EarlyMedia
+            | CalleeEvent::Hold(_)
+            | CalleeEvent::Handled => {}
+        }
+    }
+
+    async fn connect_agent(&mut self, agent: String, whisper: sb_acd::Whisper) {
+        let Some(mut queue) = self.queue.take() else {
+            return;
+        };
+        let Some(dialer) = queue.ringing.remove(&agent) else {
+            warn!(%agent, "connect to an agent not ringing");
+            self.queue = Some(queue);
+            return;
+        };
+        for (_, other) in queue.ringing.drain() {
+            other.end().await;
+        }
+        if queue.music.take().is_some() || queue.announcement.take().is_some() {
+            self.endpoint.stop();
+        }
+        info!(queue = %queue.name, %agent, waited_secs = whisper.waited_secs, "queue call connected");
+        if let Some(Party::Extension(extension)) = dialer.answerer() {
+            self.info.callee = CallParty {
+                number: extension.clone(),
+                name: self
+                    .plan
+                    .config
+                    .extension(extension)
+                    .map(|e| e.name.clone()),
+                endpoint: Some(format!("extension:{extension}")),
+            };
+        }
+        self.dial = Some(dialer);
+        self.connect_media();
+        self.connected = true;
+        self.queue_connected = true;
+        self.events
+            .push_back(Event::HookOutcome(FlowOutcome::Answered));
+    }
+
+    /// Plays an announcement over the music; the music comes back after it.
+    fn announce(&mut self, prompts: &[String]) {
+        let language = self.language();
+        let clips: Vec<_> = prompts
+            .iter()
+            .filter_map(|name| self.shared.voice.prompts.get(language, name).ok())
+            .collect();
+        let Some(queue) = &mut self.queue else {
+            return;
+        };
+        if clips.is_empty() {
+            return;
+        }
+        queue.music = None;
+        queue.announcement = Some(self.endpoint.play(clips));
+    }
+
+    /// An announcement ended: the music again. `true` when `id` was one.
+    pub(super) fn queue_played(&mut self, id: PlayId) -> bool {
+        let Some(queue) = &mut self.queue else {
+            return false;
+        };
+        if queue.announcement != Some(id) {
+            return false;
+        }
+        queue.announcement = None;
+        self.start_music();
+        true
+    }
+
+    /// The caller pressed a key while waiting.
+    pub(super) fn queue_digit(&mut self, digit: char) -> bool {
+        if self.queue.is_none() {
+            return false;
+        }
+        self.queue_event(AcdEvent::CallerPressedKey {
+            call: self.info.id.clone(),
+            digit,
+        });
+        true
+    }
+
+    /// The caller leaves the queue without an agent; the scenario goes on with `outcome`.
+    async fn leave_queue(&mut self, outcome: FlowOutcome) {
+        let Some(mut queue) = self.queue.take() else {
+            return;
+        };
+        for (_, dialer) in queue.ringing.drain() {
+            dialer.end().await;
+        }
+        if queue.music.is_some() || queue.announcement.is_some() {
+            self.endpoint.stop();
+        }
+        self.events.push_back(Event::HookOutcome(outcome));
+    }
+
+    /// The call ends: the distributor hears that the caller left or the talk ended.
+    pub(super) async fn end_queue(&mut self) {
+        let call = self.info.id.clone();
+        if let Some(mut queue) = self.queue.take() {
+            for (_, dialer) in queue.ringing.drain() {
+                dialer.end().await;
+            }
+            self.queue_event(AcdEvent::CallerLeft { call });
+        } else if self.queue_connected {
+            self.queue_event(AcdEvent::CallEnded { call });
+        }
+    }
+}
