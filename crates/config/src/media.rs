@@ -16,6 +16,10 @@ pub struct Media {
     /// replacing the shipped prompt of that name (any sample rate, mono or stereo).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_override_dir: Option<PathBuf>,
+    /// Record every conversation the PBX connects through a scenario or a queue, both
+    /// voices mixed, to `<data-dir>/recordings/<date>/<call id>.wav`.
+    #[serde(default)]
+    pub record_calls: bool,
 }
 
 impl Default for Media {
@@ -24,6 +28,7 @@ impl Default for Media {
             language: Language::Ru,
             tone_plan: TonePlan::Russia,
             prompt_override_dir: None,
+            record_calls: false,
         }
     }
 }

@@ -6,7 +6,7 @@
 //! member) must exist, so the SIP layer never meets a dangling reference at call time.
 
 use crate::error::{ConfigError, ConfigErrors};
-use crate::model::{Config, Extension, FeatureCode, Numbering, OverrideMode, Pbx, Trunk};
+use crate::model::{Config, Extension, Numbering, OverrideMode, Pbx, Trunk};
 use crate::target::DidTarget;
 use crate::DigitMethod;
 use sb_flow::scenario::Flows;
@@ -49,8 +49,11 @@ impl Config {
         check_moh(self, &mut found);
         check_dids(self, &mut found);
         check_queues(self, &mut dial_plan, &mut found);
-        check_internals(self, &mut dial_plan, &mut found);
-        check_feature_codes(self, &mut found);
+        // Star codes of [[feature_code]] tables and star numbers of [[internal]] ones are
+        // dialled alike too.
+        let mut codes: HashMap<&str, String> = HashMap::new();
+        check_feature_codes(self, &mut codes, &mut found);
+        check_internals(self, &mut dial_plan, &mut codes, &mut found);
         check_call_flows(self, &mut found);
         match ConfigErrors::from_vec(found.0) {
             Some(errors) => Err(errors),
@@ -427,15 +430,20 @@ fn check_distributor(queue: &crate::model::Queue, at: &str, found: &mut Found) {
 
 /// Internal numbers join the dial plan of extensions and queues, so `800` cannot also be a
 /// person's number; their targets must exist like a DID's.
+/// Internal numbers are dialled numbers or, starting with `*`, star codes that lead to a
+/// scenario (a feature code of the operator's own).
 fn check_internals<'a>(
     config: &'a Config,
     dial_plan: &mut HashMap<&'a str, String>,
+    codes: &mut HashMap<&'a str, String>,
     found: &mut Found,
 ) {
     for (i, internal) in config.internals.iter().enumerate() {
         let at = format!("internal[{i}]");
         let number_path = format!("{at}.number");
-        if check_dial_number(&number_path, &internal.number, found) {
+        if internal.number.starts_with('*') {
+            check_star_code(codes, &internal.number, &at, &number_path, found);
+        } else if check_dial_number(&number_path, &internal.number, found) {
             found.unique(dial_plan, &internal.number, at.clone(), number_path);
         }
         let target = internal.parsed_target();
@@ -445,11 +453,14 @@ fn check_internals<'a>(
 
 /// Feature codes are dialled from phones: each must be a star code of its own, its
 /// schedule must exist, and the people allowed to dial it must be extensions.
-fn check_feature_codes(config: &Config, found: &mut Found) {
-    let mut codes = HashMap::new();
+fn check_feature_codes<'a>(
+    config: &'a Config,
+    codes: &mut HashMap<&'a str, String>,
+    found: &mut Found,
+) {
     for (i, feature) in config.feature_codes.iter().enumerate() {
         let at = format!("feature_code[{i}]");
-        check_feature_code(&mut codes, feature, &at, found);
+        check_star_code(codes, &feature.code, &at, &format!("{at}.code"), found);
         if !config.schedules.contains_key(&feature.schedule) {
             found.add(
                 format!("{at}.schedule"),
@@ -468,14 +479,14 @@ fn check_feature_codes(config: &Config, found: &mut Found) {
     }
 }
 
-fn check_feature_code<'a>(
+/// A star code: `*` and a few digits, none of Switchboard's own, each dialled code once.
+fn check_star_code<'a>(
     codes: &mut HashMap<&'a str, String>,
-    feature: &'a FeatureCode,
+    code: &'a str,
     at: &str,
+    path: &str,
     found: &mut Found,
 ) {
-    let path = format!("{at}.code");
-    let code = feature.code.as_str();
     let digits = code.strip_prefix('*').unwrap_or_default();
     if !is_digits(digits) || !FEATURE_CODE_DIGITS.contains(&digits.len()) {
         found.add(
@@ -489,7 +500,7 @@ fn check_feature_code<'a>(
     } else if let Some((_, what)) = BUILT_IN_FEATURE_CODES.iter().find(|(c, _)| *c == code) {
         found.add(path, format!("{code:?} is Switchboard's own code ({what})"));
     } else {
-        found.unique(codes, code, at.to_owned(), path);
+        found.unique(codes, code, at.to_owned(), path.to_owned());
     }
 }
 

@@ -517,11 +517,24 @@ fn internal_number_must_be_2_to_6_digits() {
         |c| c.internals[0].number = "80a".into(),
         r#"internal[0].number: "80a" is not a number of digits"#,
     );
-    assert_error(
-        |c| c.internals[0].number = "*800".into(),
-        r#"internal[0].number: "*800" starts with *, which begins feature codes"#,
-    );
     assert_valid(|c| c.internals[0].number = "80".into());
+}
+
+#[test]
+fn an_internal_star_code_leads_to_a_scenario_like_a_feature_code() {
+    assert_valid(|c| c.internals[0].number = "*800".into());
+    assert_error(
+        |c| c.internals[0].number = "*80000".into(),
+        r#"internal[0].number: "*80000" must be * and 1 to 4 digits"#,
+    );
+    assert_error(
+        |c| c.internals[0].number = "*51".into(),
+        r#"internal[0].number: "*51" is already used by feature_code[0]"#,
+    );
+    assert_error(
+        |c| c.internals[0].number = "*97".into(),
+        r#"internal[0].number: "*97" is Switchboard's own code (own voicemail box)"#,
+    );
 }
 
 #[test]

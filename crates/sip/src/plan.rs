@@ -8,9 +8,10 @@
 use sb_config::Config;
 use sb_flow::scenario::{Flows, HangupStep, QueueStep, RingMemory, ScenarioConfig, StepConfig};
 use sb_flow::schedule::Override;
+use sb_media::audio::Clip;
 use sb_media::audio::{Language, PromptSet};
 use sb_media::playout::MohClass;
-use sb_media::tones::TonePlan;
+use sb_media::tones::{tone_clip, ToneKind, TonePlan};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -25,11 +26,31 @@ pub struct Voice {
     pub tone_plan: TonePlan,
     /// Where voicemail messages are written (`<dir>/<box>/...wav`).
     pub voicemail_dir: PathBuf,
+    /// Where connected calls are recorded (`<dir>/<date>/<call id>.wav`), when they are.
+    pub recordings_dir: Option<PathBuf>,
     /// Music-on-hold classes by name; `default` is what held callers hear.
     pub moh: BTreeMap<String, Arc<MohClass>>,
 }
 
+/// How long a repeating tone named among a step's prompts (`tone:busy`) plays.
+const TONE_PROMPT: std::time::Duration = std::time::Duration::from_secs(4);
+
 impl Voice {
+    /// What a prompt name sounds like: a call-progress tone for `tone:NAME` (`tone:busy`,
+    /// `tone:beep`; repeating tones for four seconds), else the prompt in `language`.
+    pub fn clip(&self, language: Language, name: &str) -> Result<Arc<Clip>, String> {
+        match name.strip_prefix("tone:") {
+            Some(tone) => {
+                let kind = ToneKind::from_name(tone).ok_or_else(|| {
+                    let known: Vec<&str> = ToneKind::ALL.iter().map(|k| k.name()).collect();
+                    format!("unknown tone {tone:?} (known: {})", known.join(", "))
+                })?;
+                Ok(Arc::new(tone_clip(self.tone_plan.tone(kind), TONE_PROMPT)))
+            }
+            None => self.prompts.get(language, name).map_err(|e| e.to_string()),
+        }
+    }
+
     /// The class a held party hears: `default`, if the music has been started.
     pub fn hold_music(&self) -> Option<Arc<MohClass>> {
         self.moh.get(HOLD_CLASS).cloned()
@@ -160,8 +181,7 @@ fn check_prompts(flows: &Flows, voice: &Voice) -> Result<(), PlanError> {
         .into_iter()
         .filter_map(|(path, name)| {
             voice
-                .prompts
-                .get(voice.language, &name)
+                .clip(voice.language, &name)
                 .err()
                 .map(|e| format!("{path}: prompt \"{name}\" cannot be played: {e}"))
         })

@@ -255,6 +255,18 @@ mod tests {
     }
 
     #[test]
+    fn an_internal_star_code_leads_to_its_target() {
+        let mut config = sb_config::demo();
+        config.internals[0].number = "*800".into();
+        assert_eq!(
+            route(&config, &from_ext(), "*800"),
+            Route::Scenario {
+                name: "main".into()
+            }
+        );
+    }
+
+    #[test]
     fn queue_numbers_and_agent_codes_from_inside() {
         let config = sb_config::demo();
         assert_eq!(

@@ -70,6 +70,7 @@ pub fn voice(config: &Config, prompts: &Path, data_dir: &Path) -> Voice {
             sb_config::TonePlan::Us => TonePlan::Us,
         },
         voicemail_dir: data_dir.join("voicemail"),
+        recordings_dir: media.record_calls.then(|| data_dir.join("recordings")),
         moh: Default::default(),
     }
 }

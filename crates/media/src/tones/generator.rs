@@ -95,6 +95,14 @@ impl ToneGenerator {
     }
 }
 
+/// `tone` as a clip to play among prompts: a tone that ends (the beep) whole, a repeating
+/// one (busy, ringback) for at most `longest`.
+pub fn tone_clip(tone: Tone, longest: std::time::Duration) -> crate::audio::Clip {
+    let frames = (longest.as_millis() / 20) as usize;
+    let samples: Vec<i16> = ToneGenerator::new(tone).take(frames).flatten().collect();
+    crate::audio::Clip::from_samples(samples)
+}
+
 impl Iterator for ToneGenerator {
     type Item = [i16; FRAME_SAMPLES];
 
@@ -212,5 +220,39 @@ mod tests {
         assert!((RAMP..8000 - RAMP).all(|n| generator.gain(n) == 1.0));
         let frames: Vec<_> = generator.take(120).collect();
         assert!(frames.iter().all(|f| f.iter().any(|&s| s != 0)));
+    }
+}
+
+#[cfg(test)]
+mod clip_tests {
+    use super::*;
+    use crate::tones::{ToneKind, TonePlan};
+    use std::time::Duration;
+
+    #[test]
+    fn a_repeating_tone_is_cut_at_the_limit_and_a_beep_is_whole() {
+        let busy = tone_clip(
+            TonePlan::Russia.tone(ToneKind::Busy),
+            Duration::from_secs(3),
+        );
+        assert_eq!(busy.samples().len(), 3 * 8000);
+        let beep = tone_clip(
+            TonePlan::Europe.tone(ToneKind::Beep),
+            Duration::from_secs(3),
+        );
+        assert!(beep.samples().len() < 8000, "{}", beep.samples().len());
+        assert!(beep.samples().iter().any(|&s| s != 0));
+    }
+
+    #[test]
+    fn tones_are_named_as_configurations_write_them() {
+        for kind in ToneKind::ALL {
+            assert_eq!(ToneKind::from_name(kind.name()), Some(kind));
+        }
+        assert_eq!(
+            ToneKind::from_name("call-waiting"),
+            Some(ToneKind::CallWaiting)
+        );
+        assert_eq!(ToneKind::from_name("siren"), None);
     }
 }

@@ -9,7 +9,7 @@ mod generator;
 pub(crate) mod level;
 mod plan;
 
-pub use generator::{ToneGenerator, FRAME_SAMPLES};
+pub use generator::{tone_clip, ToneGenerator, FRAME_SAMPLES};
 pub use level::dbm0_amplitude;
 pub use plan::{Tone, ToneKind, TonePlan};
 

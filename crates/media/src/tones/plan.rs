@@ -40,6 +40,33 @@ pub enum ToneKind {
     CallWaiting,
 }
 
+impl ToneKind {
+    /// Every tone, for messages that list them.
+    pub const ALL: [ToneKind; 5] = [
+        ToneKind::Ringback,
+        ToneKind::Busy,
+        ToneKind::Congestion,
+        ToneKind::Beep,
+        ToneKind::CallWaiting,
+    ];
+
+    /// The name a configuration writes (`tone:busy` in a scenario's prompts).
+    pub fn name(self) -> &'static str {
+        match self {
+            ToneKind::Ringback => "ringback",
+            ToneKind::Busy => "busy",
+            ToneKind::Congestion => "congestion",
+            ToneKind::Beep => "beep",
+            ToneKind::CallWaiting => "call-waiting",
+        }
+    }
+
+    /// The tone of that name.
+    pub fn from_name(name: &str) -> Option<ToneKind> {
+        ToneKind::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+}
+
 /// Whose conventions the tones follow: callers expect the tones of their own network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TonePlan {

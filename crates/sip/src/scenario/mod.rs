@@ -40,8 +40,9 @@ use rsipstack::transaction::transaction::Transaction;
 use sb_config::{Config, DigitMethods};
 use sb_flow::scenario::{Action, CallFlow, Event, Outcome as FlowOutcome};
 use sb_media::audio::Language;
+use sb_media::playout::RecorderConfig;
 use sb_media::tones::ToneKind;
-use sb_media::{EndpointEvent, MediaEndpoint, PlayId};
+use sb_media::{DigitMethod, EndpointEvent, MediaEndpoint, PlayId};
 use sb_store::{CallParty, Disposition, HangupBy, TraceLine};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
@@ -55,6 +56,16 @@ const REPLY_SETTLE: Duration = Duration::from_millis(30);
 
 /// How long to wait for a recording to be closed after the caller hung up on it.
 const RECORDING_CLOSE_WAIT: Duration = Duration::from_secs(2);
+
+/// A conversation is recorded whole: no silence rule, no stop digit, and a limit only so a
+/// call left open for days cannot fill the disk.
+fn call_recording_config() -> RecorderConfig {
+    RecorderConfig {
+        max_length: Duration::from_secs(8 * 3600),
+        silence: None,
+        stop_digits: String::new(),
+    }
+}
 
 /// Runs the call through `scenario` and returns how it ended with its routing trace.
 pub(crate) async fn run(
@@ -380,7 +391,7 @@ impl ScenarioCall<'_> {
         let language = self.language();
         let clips: Vec<_> = prompts
             .iter()
-            .filter_map(|name| match self.shared.voice.prompts.get(language, name) {
+            .filter_map(|name| match self.shared.voice.clip(language, name) {
                 Ok(clip) => Some(clip),
                 Err(e) => {
                     warn!(prompt = %name, language = language.code(), error = %e, "prompt skipped");
@@ -508,6 +519,7 @@ impl ScenarioCall<'_> {
                     .unwrap_or_default();
                 handle.reply(StatusCode::OK).await.ok();
                 match info_digits::digit(&content_type, &request.body) {
+                    Some(digit) if self.digits.info && self.connected => self.forward_digit(digit),
                     Some(digit) if self.digits.info => self.digit(digit),
                     Some(digit) => {
                         debug!(%digit, "digit by SIP INFO ignored: not enabled for this caller")
@@ -555,6 +567,12 @@ impl ScenarioCall<'_> {
             Some(EndpointEvent::PlayFailed { id, error }) => {
                 warn!(%error, "playback failed");
                 self.played(id);
+            }
+            Some(EndpointEvent::RecordFinished(recording)) if !self.in_voicemail() => {
+                info!(path = %recording.path.display(), secs = recording.duration.as_secs_f64(), "call recording finished");
+            }
+            Some(EndpointEvent::RecordFailed(error)) if !self.in_voicemail() => {
+                warn!(%error, "the call recording failed; the call goes on");
             }
             Some(EndpointEvent::RecordFinished(recording)) => {
                 info!(path = %recording.path.display(), secs = recording.duration.as_secs_f64(), reason = ?recording.reason, "voicemail message saved");
@@ -651,6 +669,7 @@ impl ScenarioCall<'_> {
                 self.answer();
                 self.connect_media();
                 self.connected = true;
+                self.record_call();
                 if let Some(party) = self.dial.as_ref().and_then(Dialer::answerer) {
                     self.info.callee = match party {
                         Party::Extension(extension) => CallParty {
@@ -724,6 +743,54 @@ impl ScenarioCall<'_> {
         } else if !held && self.callee_on_hold.take().is_some() {
             dialer.endpoint.stop();
         }
+    }
+
+    /// A key the caller pressed by SIP INFO while connected reaches the other party in the
+    /// media, as RFC 4733 events where that leg negotiated them, else as tones (keys
+    /// pressed as RFC 4733 or tones already travel with the media).
+    fn forward_digit(&mut self, digit: char) {
+        let Some(dialer) = &self.dial else { return };
+        let method = match dialer.answerer() {
+            Some(Party::Extension(number)) => {
+                let listed = self
+                    .plan
+                    .config
+                    .extension(number)
+                    .and_then(|e| e.dtmf.as_deref());
+                if DigitMethods::from_config(listed).rfc4733 {
+                    DigitMethod::Rfc4733
+                } else {
+                    DigitMethod::Inband
+                }
+            }
+            _ => DigitMethod::Rfc4733,
+        };
+        debug!(%digit, ?method, "digit from SIP INFO passed on");
+        dialer.endpoint.send_digits(&digit.to_string(), method);
+    }
+
+    /// Whether a voicemail message is being recorded (rather than the conversation).
+    fn in_voicemail(&self) -> bool {
+        matches!(self.voicemail, Some(Stage::Recording(_)))
+    }
+
+    /// Starts recording the conversation, both voices mixed, when calls are recorded
+    /// (`[media] record_calls`); the file is finished when the call ends.
+    fn record_call(&mut self) {
+        let Some(dir) = &self.shared.voice.recordings_dir else {
+            return;
+        };
+        let day = self.shared.clock.now().format("%Y-%m-%d").to_string();
+        let path = dir.join(day).join(format!("{}.wav", self.info.id));
+        if let Some(parent) = path.parent() {
+            if let Err(e) = std::fs::create_dir_all(parent) {
+                warn!(dir = %parent.display(), error = %e, "cannot create the recordings directory; the call is not recorded");
+                return;
+            }
+        }
+        info!(path = %path.display(), "recording the call");
+        self.endpoint
+            .record_both_legs(&path, call_recording_config());
     }
 
     /// Lets the caller hear the callee side: the ringback stops and the legs are joined.

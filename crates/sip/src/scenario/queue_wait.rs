@@ -254,6 +254,7 @@ impl ScenarioCall<'_> {
         self.dial = Some(dialer);
         self.connect_media();
         self.connected = true;
+        self.record_call();
         self.queue_connected = true;
         self.events
             .push_back(Event::HookOutcome(FlowOutcome::Answered));
@@ -264,7 +265,7 @@ impl ScenarioCall<'_> {
         let language = self.language();
         let clips: Vec<_> = prompts
             .iter()
-            .filter_map(|name| self.shared.voice.prompts.get(language, name).ok())
+            .filter_map(|name| self.shared.voice.clip(language, name).ok())
             .collect();
         let Some(queue) = &mut self.queue else {
             return;
