@@ -24,45 +24,53 @@ pub struct AnsweredCall {
     pub at: DateTime<Utc>,
 }
 
-/// One side of the newest answered call with the number, as SQLite returns it.
-const LAST_ANSWERED: &str = "
-SELECT endpoint, started_at FROM (
-    SELECT callee_endpoint AS endpoint, started_at FROM calls
-     WHERE caller_number = ?1 AND started_at >= ?2
-       AND disposition = 'ANSWERED' AND callee_endpoint LIKE 'extension:%'
-     ORDER BY started_at DESC LIMIT 1)
-UNION ALL
-SELECT endpoint, started_at FROM (
-    SELECT caller_endpoint AS endpoint, started_at FROM calls
-     WHERE callee_number = ?1 AND started_at >= ?2
-       AND disposition = 'ANSWERED' AND caller_endpoint LIKE 'extension:%'
-     ORDER BY started_at DESC LIMIT 1)
-ORDER BY started_at DESC LIMIT 1";
+/// The newest answered call between any of `n` number forms and an extension, both ways:
+/// one statement, so one round trip to SQLite however many forms there are.
+fn last_answered_sql(n: usize) -> String {
+    let forms = vec!["?"; n].join(", ");
+    format!(
+        "SELECT endpoint, started_at FROM (
+            SELECT callee_endpoint AS endpoint, started_at FROM calls
+             WHERE caller_number IN ({forms}) AND started_at >= ?
+               AND disposition = 'ANSWERED' AND callee_endpoint LIKE 'extension:%'
+             ORDER BY started_at DESC LIMIT 1)
+         UNION ALL
+         SELECT endpoint, started_at FROM (
+            SELECT caller_endpoint AS endpoint, started_at FROM calls
+             WHERE callee_number IN ({forms}) AND started_at >= ?
+               AND disposition = 'ANSWERED' AND caller_endpoint LIKE 'extension:%'
+             ORDER BY started_at DESC LIMIT 1)
+         ORDER BY started_at DESC LIMIT 1"
+    )
+}
 
 impl Store {
     /// The newest answered call since `since` between any of `forms` (the same number
-    /// written the ways carriers write it) and an extension, inbound or outbound.
+    /// written the ways carriers write it; at most [`MAX_FORMS`] are used) and an
+    /// extension, inbound or outbound.
     pub async fn last_answered(
         &self,
         forms: &[String],
         since: DateTime<Utc>,
     ) -> Result<Option<AnsweredCall>, StoreError> {
-        let since = since.timestamp_millis();
-        let mut newest: Option<(String, i64)> = None;
-        for form in forms.iter().take(MAX_FORMS) {
-            let row: Option<(String, i64)> = sqlx::query_as(LAST_ANSWERED)
-                .bind(form)
-                .bind(since)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(|source| StoreError::Read { source })?;
-            if let Some(row) = row {
-                if newest.as_ref().is_none_or(|(_, at)| row.1 > *at) {
-                    newest = Some(row);
-                }
-            }
+        let forms = &forms[..forms.len().min(MAX_FORMS)];
+        if forms.is_empty() {
+            return Ok(None);
         }
-        Ok(newest.and_then(|(endpoint, at)| {
+        let since = since.timestamp_millis();
+        let sql = last_answered_sql(forms.len());
+        let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
+        for _side in 0..2 {
+            for form in forms {
+                query = query.bind(form);
+            }
+            query = query.bind(since);
+        }
+        let row = query
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|source| StoreError::Read { source })?;
+        Ok(row.and_then(|(endpoint, at)| {
             Some(AnsweredCall {
                 extension: endpoint.strip_prefix("extension:")?.to_owned(),
                 at: DateTime::from_timestamp_millis(at)?,
