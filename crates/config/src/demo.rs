@@ -120,7 +120,14 @@ mod tests {
             .iter()
             .map(|i| (i.number.as_str(), i.target.as_str()))
             .collect();
-        assert_eq!(internals, [("800", "scenario:main")]);
+        assert_eq!(
+            internals,
+            [("800", "scenario:main"), ("6100", "scenario:responsible")]
+        );
+        let icm = config.icm.expect("the demo has [icm]");
+        assert_eq!(icm.order, [sb_icm::SourceId::History]);
+        assert_eq!(icm.exclude.iter().collect::<Vec<_>>(), ["102"]);
+        assert_eq!(icm.history.window_days, 90);
         let codes: Vec<_> = config
             .feature_codes
             .iter()

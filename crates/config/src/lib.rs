@@ -12,6 +12,7 @@
 mod demo;
 mod digits;
 mod error;
+mod icm_ser;
 mod locate;
 mod lookup;
 mod media;
@@ -27,11 +28,13 @@ pub use error::{ConfigError, ConfigErrors};
 pub use media::{Language, Media, MohClass, TonePlan};
 pub use model::{
     Config, Did, Extension, FeatureAction, FeatureCode, Internal, Numbering, OverrideMode, Pbx,
-    Queue, Trunk,
+    Queue, Trunk, RESPONSIBLE_SCENARIO,
 };
 pub use parse::{load_file, parse};
 /// The distributor's configuration types that `[[queue]]` is made of.
 pub use sb_acd::{
     AcdConfig, EmptyRule, Escalation, MemberConfig, MemberEntry, QueueConfig, Strategy,
 };
+/// The `[icm]` table: the responsible-manager service's own configuration type.
+pub use sb_icm::IcmConfig;
 pub use target::{DidTarget, TargetError};

@@ -59,7 +59,21 @@ pub struct Config {
     /// Call flows by name (`[scenario.main]`), reached from DIDs (`scenario:main`).
     #[serde(default, rename = "scenario")]
     pub scenarios: BTreeMap<String, ScenarioConfig>,
+    /// `[icm]`: the responsible-manager service (sources in order, CRM settings,
+    /// exclusions, time limits). Left out, `responsible` steps find nobody.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::icm_ser::serialize"
+    )]
+    pub icm: Option<sb_icm::IcmConfig>,
 }
+
+/// The built-in scenario of the responsible-manager service (6100 in the demo): one
+/// `responsible` step for the calling number; when nobody is found, or the manager does not
+/// answer, the call ends with the outcome as its cause (`not_found`, `no_answer`, `busy`,
+/// `unavailable`). A `[scenario.responsible]` of one's own replaces it.
+pub const RESPONSIBLE_SCENARIO: &str = "responsible";
 
 /// Switch-wide timers and limits.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

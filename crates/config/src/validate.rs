@@ -55,6 +55,7 @@ impl Config {
         check_feature_codes(self, &mut codes, &mut found);
         check_internals(self, &mut dial_plan, &mut codes, &mut found);
         check_call_flows(self, &mut found);
+        check_icm(self, &mut found);
         match ConfigErrors::from_vec(found.0) {
             Some(errors) => Err(errors),
             None => Ok(()),
@@ -331,7 +332,7 @@ fn check_target(
             }
         }
         Ok(DidTarget::Scenario(name)) => {
-            if !config.scenarios.contains_key(name) {
+            if !config.scenarios.contains_key(name) && name != crate::RESPONSIBLE_SCENARIO {
                 found.add(path, format!("unknown scenario {name:?}"));
             }
         }
@@ -514,6 +515,47 @@ fn check_extension_list(config: &Config, numbers: &[String], at: &str, found: &m
             found.add(path, format!("unknown extension {member:?}"));
         } else if !listed.insert(member) {
             found.add(path, format!("{member:?} is listed twice"));
+        }
+    }
+}
+
+/// `[icm]`: the service's own checks (sources listed without their table, URLs, user maps
+/// naming no extension number), each at its key path and never quoting a credential; then
+/// that every extension it names exists here.
+fn check_icm(config: &Config, found: &mut Found) {
+    let Some(icm) = &config.icm else { return };
+    if let Err(errors) = icm.check() {
+        for error in errors.0 {
+            found.add(error.path, error.message);
+        }
+    }
+    let known = |number: &str| config.extensions.iter().any(|e| e.number == number);
+    for number in &icm.exclude {
+        if !known(number) {
+            found.add("icm.exclude", format!("unknown extension {number:?}"));
+        }
+    }
+    for (email, number) in &icm.emails {
+        if !known(number) {
+            found.add(
+                format!("icm.emails.{email:?}"),
+                format!("unknown extension {number:?}"),
+            );
+        }
+    }
+    let user_maps = [
+        ("amocrm", icm.amocrm.as_ref().map(|c| &c.users)),
+        ("bitrix24", icm.bitrix24.as_ref().map(|c| &c.users)),
+        ("megaplan", icm.megaplan.as_ref().map(|c| &c.users)),
+    ];
+    for (key, users) in user_maps {
+        for (id, number) in users.into_iter().flatten() {
+            if !known(number) {
+                found.add(
+                    format!("icm.{key}.users.{id}"),
+                    format!("unknown extension {number:?}"),
+                );
+            }
         }
     }
 }

@@ -552,7 +552,7 @@ fn internal_number_must_not_be_an_extension_a_queue_or_another_internal() {
             let copy = c.internals[0].clone();
             c.internals.push(copy);
         },
-        r#"internal[1].number: "800" is already used by internal[0]"#,
+        r#"internal[2].number: "800" is already used by internal[0]"#,
     );
 }
 
@@ -685,4 +685,63 @@ fn overlapping_schedule_rules_are_reported_at_their_paths() {
         },
         r#"schedule.main.lunch: "13:00-14:00" is partly outside the working hours on fri"#,
     );
+}
+
+// The responsible-manager service.
+
+#[test]
+fn icm_mistakes_have_key_paths_and_never_quote_a_secret() {
+    let text = sb_config::DEMO_TOML.replace(
+        "[icm]\norder = [\"history\"]",
+        "[icm]\norder = [\"history\", \"bitrix24\", \"megaplan\"]\ntimeout_ms = 0",
+    ) + r#"
+[icm.bitrix24]
+webhook = "portal/rest/1/s3cr3t/"
+users = { "3" = "110" }
+"#;
+    let errors = sb_config::parse(&text).unwrap_err().to_string();
+    let lines: Vec<&str> = errors.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "icm.order[2]: megaplan has no [icm.megaplan] table",
+            "icm.timeout_ms: must be more than 0",
+            "icm.bitrix24.webhook: is not an http(s) URL",
+            "icm.bitrix24.users.3: unknown extension \"110\"",
+        ]
+    );
+    assert!(!errors.contains("s3cr3t"));
+}
+
+#[test]
+fn icm_unknown_keys_and_excluded_strangers() {
+    let text = sb_config::DEMO_TOML.replace("[icm.history]\n", "[icm.history]\ndays = 3\n");
+    let errors = sb_config::parse(&text).unwrap_err().to_string();
+    assert!(
+        errors.starts_with("icm.history.days: unknown field `days`"),
+        "{errors}"
+    );
+    assert_error(
+        |c| {
+            c.icm.as_mut().unwrap().exclude.insert("110".into());
+        },
+        "icm.exclude: unknown extension \"110\"",
+    );
+}
+
+#[test]
+fn icm_round_trips_with_its_credentials_and_debug_hides_them() {
+    let text = sb_config::DEMO_TOML.replace(
+        "[icm]\norder = [\"history\"]",
+        "[icm]\norder = [\"amocrm\", \"history\"]",
+    ) + r#"
+[icm.amocrm]
+url = "http://127.0.0.1:9"
+token = "t0ken"
+users = { "7" = "105" }
+"#;
+    let config = sb_config::parse(&text).unwrap();
+    assert!(!format!("{config:?}").contains("t0ken"));
+    let written = toml::to_string(&config).unwrap();
+    assert_eq!(sb_config::parse(&written), Ok(config));
 }

@@ -6,7 +6,9 @@
 //! do while calls in progress finish on the version they started with.
 
 use sb_config::Config;
-use sb_flow::scenario::{Flows, HangupStep, QueueStep, RingMemory, ScenarioConfig, StepConfig};
+use sb_flow::scenario::{
+    Flows, HangupStep, Outcome, QueueStep, ResponsibleStep, RingMemory, ScenarioConfig, StepConfig,
+};
 use sb_flow::schedule::Override;
 use sb_media::audio::Clip;
 use sb_media::audio::{Language, PromptSet};
@@ -138,7 +140,47 @@ fn compile_flows(config: &Config) -> Result<Flows, PlanError> {
             .entry(queue_scenario(&queue.name))
             .or_insert_with(|| implicit_queue_scenario(&queue.name));
     }
+    scenarios
+        .entry(sb_config::RESPONSIBLE_SCENARIO.to_owned())
+        .or_insert_with(implicit_responsible_scenario);
     Flows::new(scenarios, schedules, extensions).map_err(|e| PlanError::Flows(e.to_string()))
+}
+
+/// The built-in scenario of the responsible-manager service (`scenario:responsible`, 6100
+/// in the demo), like `queue:NAME` for queues: one `responsible` step for the calling
+/// number; a manager found is rung, and when nobody is found (an extension calling has no
+/// manager) or the manager does not answer, the call ends with that outcome as its cause.
+fn implicit_responsible_scenario() -> ScenarioConfig {
+    let hangup = |cause: &str| {
+        StepConfig::Hangup(HangupStep {
+            cause: cause.to_owned(),
+        })
+    };
+    let on = [
+        (Outcome::NoAnswer, "no_answer"),
+        (Outcome::Busy, "busy"),
+        (Outcome::Unavailable, "unavailable"),
+    ];
+    let mut steps = BTreeMap::from([(
+        "responsible".to_owned(),
+        StepConfig::Responsible(ResponsibleStep {
+            on: on
+                .iter()
+                .map(|(outcome, step)| (*outcome, (*step).to_owned()))
+                .collect(),
+            next: Some("not_found".to_owned()),
+            ..ResponsibleStep::default()
+        }),
+    )]);
+    for cause in ["no_answer", "busy", "unavailable", "not_found"] {
+        steps.insert(cause.to_owned(), hangup(cause));
+    }
+    ScenarioConfig {
+        entry: "responsible".to_owned(),
+        default: "not_found".to_owned(),
+        schedule: None,
+        steps,
+    }
 }
 
 /// The scenario a call to a queue's DID or internal number runs: `queue:NAME`.

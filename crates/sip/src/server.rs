@@ -40,6 +40,9 @@ pub struct SipSettings {
     pub media: Media,
     pub records: CallRecordSink,
     pub clock: PbxClock,
+    /// The responsible-manager service that `responsible` steps (and 6100) ask; without
+    /// it they find nobody (`not_found`).
+    pub icm: Option<Arc<sb_icm::Icm>>,
 }
 
 /// Failures that stop the SIP server from starting.
@@ -76,6 +79,8 @@ pub(crate) struct Shared {
     pub active_calls: AtomicUsize,
     /// The queue service (the distributor and its agents).
     pub queues: crate::queue::Queues,
+    /// The responsible-manager service, when `[icm]` is configured.
+    pub icm: Option<Arc<sb_icm::Icm>>,
 }
 
 /// The receive buffer asked for on the SIP UDP socket. The kernel's default (about 200 KiB)
@@ -155,6 +160,7 @@ impl SipServer {
             hangup_all: CancellationToken::new(),
             active_calls: AtomicUsize::new(0),
             queues: crate::queue::Queues::start(&settings.config, settings.clock),
+            icm: settings.icm,
         });
         Ok(SipServer {
             shared,

@@ -2,6 +2,7 @@
 
 mod cli;
 mod control;
+mod icm;
 mod live;
 mod moh;
 mod queues;

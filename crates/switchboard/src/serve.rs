@@ -110,6 +110,8 @@ pub async fn run(args: ServerArgs) -> Result<()> {
     let prompts = crate::voice::prompts_dir(args.prompts_dir.as_deref())?;
     let mut voice = crate::voice::voice(&config, &prompts, &args.data_dir);
     voice.moh = crate::moh::start(crate::moh::load_music(&config)?);
+    let icm =
+        crate::icm::build(&config, &store, clock).context("the responsible-manager service")?;
     let server = SipServer::bind(SipSettings {
         listen: args.sip_listen,
         advertise_ip,
@@ -118,6 +120,7 @@ pub async fn run(args: ServerArgs) -> Result<()> {
         media,
         records,
         clock,
+        icm,
     })
     .await?;
     info!(

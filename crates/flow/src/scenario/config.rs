@@ -222,6 +222,21 @@ fn default_ring_timeout() -> u32 {
     DEFAULT_RING_TIMEOUT
 }
 
+fn is_default_ring_timeout(timeout: &u32) -> bool {
+    *timeout == DEFAULT_RING_TIMEOUT
+}
+
+impl Default for ResponsibleStep {
+    fn default() -> Self {
+        ResponsibleStep {
+            mobile: false,
+            timeout: DEFAULT_RING_TIMEOUT,
+            on: BTreeMap::new(),
+            next: None,
+        }
+    }
+}
+
 /// How a ring group rings its members.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -314,9 +329,23 @@ pub struct QueueStep {
 }
 
 /// `kind = "responsible"`: the responsible manager of the caller, if any.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// The shell asks the responsible-manager service (ICM) while the caller hears ringback;
+/// a manager found is rung like a `dial` step (`timeout` seconds, with the mobile too when
+/// `mobile`). The outcome routes as usual: `answered` ends the flow, `not_found` (nobody
+/// responsible), `no_answer`, `busy` and `unavailable` (not registered) go to `on`/`next`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ResponsibleStep {
+    /// Also ring the manager's mobile through the trunk, when they have one.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub mobile: bool,
+    /// Seconds to ring the manager before `no_answer`.
+    #[serde(
+        default = "default_ring_timeout",
+        skip_serializing_if = "is_default_ring_timeout"
+    )]
+    pub timeout: u32,
     /// Outcome to step, such as `{ not_found = "menu" }`; `answered` ends the flow.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub on: BTreeMap<Outcome, String>,

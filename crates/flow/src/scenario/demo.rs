@@ -31,7 +31,8 @@ next = "manager"
 
 [steps.manager]
 kind = "responsible"          # the caller's responsible manager (ICM), when known
-on = { not_found = "menu" }   # any other outcome: the default, Anna
+on = { not_found = "menu" }   # nobody responsible: the menu
+next = "menu"                 # the manager busy, not answering, not registered: the menu
 
 [steps.menu]
 kind = "menu"
@@ -107,7 +108,8 @@ pub fn demo_main_scenario() -> ScenarioConfig {
             "manager",
             StepConfig::Responsible(ResponsibleStep {
                 on: BTreeMap::from([(Outcome::NotFound, text("menu"))]),
-                next: None,
+                next: Some(text("menu")),
+                ..ResponsibleStep::default()
             }),
         ),
         (

@@ -91,8 +91,15 @@ pub enum Action {
         /// The queue's name.
         name: String,
     },
-    /// Ask the responsible-manager service and report [`Event::HookOutcome`].
-    Responsible,
+    /// Ask the responsible-manager service; ring the manager found (like a dial) and
+    /// report [`Event::HookOutcome`]: `answered`, `no_answer`, `busy`, `unavailable`, or
+    /// `not_found` when nobody is responsible.
+    Responsible {
+        /// How long to ring the manager.
+        timeout: Duration,
+        /// Also ring the manager's mobile.
+        mobile: bool,
+    },
     /// Connect the caller to a voicemail box; the flow is over.
     Voicemail {
         /// The box.
@@ -200,7 +207,8 @@ struct MenuState {
 /// let (mut call, actions) = CallFlow::start(Arc::new(demo_flows()), "main", now, Default::default());
 /// assert_eq!(actions[0], Action::Answer);
 /// let Action::Play { id, .. } = &actions[1] else { panic!() };
-/// assert_eq!(call.on_event(Event::PlayFinished(*id), now), [Action::Responsible]);
+/// let next = call.on_event(Event::PlayFinished(*id), now);
+/// assert!(matches!(next[..], [Action::Responsible { .. }]));
 /// ```
 #[derive(Debug, Clone)]
 pub struct CallFlow {
@@ -312,6 +320,12 @@ impl CallFlow {
             (_, wait) => self.wait = wait,
         }
         out
+    }
+
+    /// Adds a line to the routing trace at the current step: what the shell learnt while
+    /// carrying out an action (the responsible-manager service's decisions).
+    pub fn add_note(&mut self, text: impl Into<String>, now: DateTime<Utc>) {
+        self.note(now, text.into());
     }
 
     /// The routing trace so far.
@@ -554,9 +568,12 @@ impl CallFlow {
                 self.wait = Wait::Hook { label };
                 None
             }
-            StepConfig::Responsible(_) => {
+            StepConfig::Responsible(step) => {
                 self.note(now, "responsible manager lookup".to_owned());
-                out.push(Action::Responsible);
+                out.push(Action::Responsible {
+                    timeout: Duration::from_secs(u64::from(step.timeout)),
+                    mobile: step.mobile,
+                });
                 self.wait = Wait::Hook {
                     label: "responsible".to_owned(),
                 };

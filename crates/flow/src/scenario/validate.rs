@@ -255,6 +255,12 @@ impl Flows {
                         );
                     }
                 }
+                StepConfig::Responsible(step) if step.timeout == 0 => {
+                    error(
+                        format!("{path}.timeout"),
+                        "must be at least 1 second".into(),
+                    );
+                }
                 StepConfig::Goto(goto) if !self.scenarios.contains_key(&goto.scenario) => {
                     error(
                         format!("{path}.scenario"),

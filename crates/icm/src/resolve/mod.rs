@@ -202,6 +202,13 @@ impl Lookup {
     }
 }
 
+/// Whether `source`'s answers are kept: a CRM's are (it is slow and far away), the PBX's own
+/// history's are not — it is a local index seek, and it changes with every call, so a
+/// customer who has just spoken with a manager must find that manager on the next call.
+fn cacheable(source: SourceId) -> bool {
+    source != SourceId::History
+}
+
 /// The state shared by all lookups: configuration, cache and breakers.
 #[derive(Debug, Clone)]
 pub struct Resolver {
@@ -269,15 +276,19 @@ impl Resolver {
         match answer {
             Answer::Found(person) => {
                 self.answered(lookup, source, now);
-                self.cache
-                    .insert(source, &number, Some(person.clone()), now);
+                if cacheable(source) {
+                    self.cache
+                        .insert(source, &number, Some(person.clone()), now);
+                }
                 if let Some(step) = self.found(lookup, source, &person, "", now) {
                     return step;
                 }
             }
             Answer::NotFound => {
                 self.answered(lookup, source, now);
-                self.cache.insert(source, &number, None, now);
+                if cacheable(source) {
+                    self.cache.insert(source, &number, None, now);
+                }
                 lookup.reason(now, format!("{source}: not found"));
             }
             Answer::Failed(why) => {

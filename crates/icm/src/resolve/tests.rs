@@ -307,6 +307,19 @@ fn answers_are_cached_until_the_ttl_passes() {
 }
 
 #[test]
+fn the_history_is_asked_every_time() {
+    let mut resolver = Resolver::new(ResolverConfig::new(vec![SourceId::History]));
+    let now = morning();
+    let (mut first, step) = resolver.start(CALLER, now);
+    assert_eq!(step, ask(SourceId::History));
+    resolver.answer(&mut first, Answer::NotFound, now);
+    // A minute later the customer has spoken with someone: the history must be asked again,
+    // not answered from a cached "not found".
+    let (_, step) = resolver.start(CALLER, now + secs(60));
+    assert_eq!(step, ask(SourceId::History));
+}
+
+#[test]
 fn failures_are_not_cached_and_a_zero_ttl_caches_nothing() {
     let mut resolver = Resolver::new(config());
     let now = morning();

@@ -14,8 +14,10 @@
 //! - `queue` hands the caller to the queue service ([`queue_wait`]): hold music,
 //!   announcements, the agents the distributor picks rung one leg each, the one it
 //!   connects joined like an answered dial;
-//! - `responsible` is a hook answered here until its service exists: `not found`, so the
-//!   scenario's fallback runs;
+//! - `responsible` asks the responsible-manager service ([`responsible`]) while the caller
+//!   hears ringback, writes its decisions into the routing trace, and rings the manager
+//!   found like a dial; the outcome (answered, no answer, busy, unavailable, not found) is
+//!   the hook's, so the scenario goes on when the manager is not reached;
 //! - `voicemail` records a message ([`voicemail`]).
 //!
 //! The call ends when the engine hangs up, the caller hangs up, the person connected hangs
@@ -25,6 +27,7 @@ mod dialer;
 mod hold;
 mod info_digits;
 mod queue_wait;
+mod responsible;
 mod voicemail;
 
 use crate::call::record::{CallInfo, Outcome};
@@ -136,6 +139,8 @@ pub(crate) async fn run(
         events: VecDeque::new(),
         queue: None,
         queue_connected: false,
+        lookup: None,
+        dial_is_hook: false,
         info,
     };
     let outcome = call.run(events, actions).await;
@@ -177,6 +182,7 @@ enum Wake {
     Media(Option<EndpointEvent>),
     Callee(CalleeEvent),
     Queue(queue_wait::QueueWake),
+    Lookup(responsible::LookupDone),
     Timer,
     Shutdown,
 }
@@ -219,6 +225,10 @@ struct ScenarioCall<'a> {
     queue: Option<queue_wait::QueueWait>,
     /// An agent of a queue has the call.
     queue_connected: bool,
+    /// The responsible-manager lookup in progress (a `responsible` step).
+    lookup: Option<responsible::Lookup>,
+    /// The dial in progress rings the responsible manager: its outcome is the hook's.
+    dial_is_hook: bool,
     info: &'a mut CallInfo,
 }
 
@@ -245,6 +255,10 @@ impl ScenarioCall<'_> {
                 Wake::Callee(event) => self.callee_event(event).await,
                 Wake::Queue(wake) => {
                     self.queue_wake(wake).await;
+                    None
+                }
+                Wake::Lookup(done) => {
+                    self.lookup_done(done);
                     None
                 }
                 Wake::Timer => {
@@ -280,8 +294,15 @@ impl ScenarioCall<'_> {
         let timer = self.timer;
         let dial = &mut self.dial;
         let queue = &mut self.queue;
+        let lookup = &mut self.lookup;
         let endpoint = &self.endpoint;
         tokio::select! {
+            done = async {
+                match lookup {
+                    Some(lookup) => lookup.next().await,
+                    None => std::future::pending().await,
+                }
+            } => Wake::Lookup(done),
             wake = async {
                 match queue {
                     Some(queue) => queue.next().await,
@@ -333,11 +354,7 @@ impl ScenarioCall<'_> {
                 }
                 Action::Dial { targets, timeout } => self.dial(&targets, timeout),
                 Action::Queue { name } => self.join_queue(&name),
-                Action::Responsible => {
-                    debug!("no responsible-manager source is configured");
-                    self.events
-                        .push_back(Event::HookOutcome(FlowOutcome::NotFound));
-                }
+                Action::Responsible { timeout, mobile } => self.responsible(timeout, mobile),
                 Action::Voicemail { mailbox } => self.voicemail(&mailbox),
                 Action::SetAttribute { name, value } => {
                     debug!(%name, %value, "call attribute set");
@@ -419,7 +436,20 @@ impl ScenarioCall<'_> {
                 }
                 self.dial = Some(dialer);
             }
-            Err(outcome) => self.events.push_back(Event::DialOutcome(outcome)),
+            Err(outcome) => self.dial_outcome(outcome),
+        }
+    }
+
+    /// The outcome of the dial in progress, for the engine: a dial's, or the responsible
+    /// hook's when the dial rings the manager.
+    fn dial_outcome(&mut self, outcome: FlowOutcome) {
+        if self.dial_is_hook {
+            if outcome != FlowOutcome::Answered {
+                self.dial_is_hook = false;
+            }
+            self.events.push_back(Event::HookOutcome(outcome));
+        } else {
+            self.events.push_back(Event::DialOutcome(outcome));
         }
     }
 
@@ -688,8 +718,7 @@ impl ScenarioCall<'_> {
                         },
                     };
                 }
-                self.events
-                    .push_back(Event::DialOutcome(FlowOutcome::Answered));
+                self.dial_outcome(FlowOutcome::Answered);
             }
             CalleeEvent::Failed(outcome) => {
                 if let Some(dialer) = self.dial.take() {
@@ -698,7 +727,7 @@ impl ScenarioCall<'_> {
                 if self.ringback.take().is_some() {
                     self.endpoint.stop();
                 }
-                self.events.push_back(Event::DialOutcome(outcome));
+                self.dial_outcome(outcome);
             }
             CalleeEvent::Hold(held) => {
                 if held && self.caller_on_hold.is_none() {
@@ -834,6 +863,9 @@ impl ScenarioCall<'_> {
     /// Ends whatever is still up besides the caller's leg, and returns `outcome`.
     async fn end(&mut self, outcome: Outcome) -> Outcome {
         self.end_queue().await;
+        if let Some(lookup) = self.lookup.take() {
+            lookup.abort();
+        }
         if let Some(dialer) = self.dial.take() {
             dialer.end().await;
         }

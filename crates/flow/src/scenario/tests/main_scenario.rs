@@ -15,7 +15,10 @@ fn working_hours_greet_by_time_of_day_then_ask_for_the_manager() {
         assert_eq!(actions, [Action::Answer, play(&[greeting], 1)], "{time}");
         assert_eq!(
             call.on_event(Event::PlayFinished(1), now),
-            [Action::Responsible]
+            [Action::Responsible {
+                timeout: std::time::Duration::from_secs(15),
+                mobile: false
+            }]
         );
         assert!(call
             .on_event(Event::HookOutcome(Outcome::Answered), now)
@@ -113,9 +116,12 @@ fn a_manual_override_changes_the_branch() {
 
 #[test]
 fn a_failed_hook_returns_the_call_to_the_scenario() {
+    // The manager busy, not answering or not registered: back to the menu, like a caller
+    // nobody is responsible for.
     for outcome in [
         Outcome::Failed,
         Outcome::Busy,
+        Outcome::NoAnswer,
         Outcome::Unavailable,
         Outcome::Timeout,
     ] {
@@ -124,12 +130,9 @@ fn a_failed_hook_returns_the_call_to_the_scenario() {
         call.on_event(Event::PlayFinished(1), now);
         assert_eq!(
             call.on_event(Event::HookOutcome(outcome), now),
-            [dial("101")]
+            [play(&["menu-default"], 2)]
         );
-        assert_eq!(
-            texts(&call)[4],
-            format!("responsible: {outcome} → operator (default)")
-        );
+        assert_eq!(texts(&call)[4], format!("responsible: {outcome} → menu"));
     }
 }
 

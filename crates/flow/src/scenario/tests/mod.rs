@@ -74,7 +74,10 @@ fn at_the_menu(now: DateTime<Utc>) -> CallFlow {
     let (mut call, _) = demo_call(now);
     assert_eq!(
         call.on_event(Event::PlayFinished(1), now),
-        [Action::Responsible]
+        [Action::Responsible {
+            timeout: std::time::Duration::from_secs(15),
+            mobile: false
+        }]
     );
     assert_eq!(
         call.on_event(Event::HookOutcome(Outcome::NotFound), now),

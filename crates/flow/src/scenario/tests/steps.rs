@@ -215,7 +215,10 @@ fn events_that_do_not_fit_the_step_are_ignored() {
     assert_eq!(call.step(), "greeting");
     assert_eq!(
         call.on_event(Event::PlayFinished(1), now),
-        [Action::Responsible]
+        [Action::Responsible {
+            timeout: std::time::Duration::from_secs(15),
+            mobile: false
+        }]
     );
     // Waiting for the hook: a dial outcome is not its outcome.
     assert!(call
