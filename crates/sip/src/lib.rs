@@ -21,4 +21,6 @@ pub mod validate;
 pub use clock::PbxClock;
 pub use plan::{check_plan, PlanError, Voice, HOLD_CLASS};
 pub use queue::{AgentView, QueueCallerView, QueueView, QueuesView};
-pub use server::{Registration, ScheduleState, SipError, SipServer, SipSettings, SipStatus};
+pub use server::{
+    IcmBuilder, Registration, ScheduleState, SipError, SipServer, SipSettings, SipStatus,
+};

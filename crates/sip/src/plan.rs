@@ -77,6 +77,9 @@ pub enum PlanError {
     /// Prompts named by scenarios that neither the override nor the shipped directory has.
     #[error("{}", .0.join("\n"))]
     MissingPrompts(Vec<String>),
+    /// The responsible-manager service cannot be built from `[icm]`.
+    #[error("[icm]: {0}")]
+    Icm(String),
 }
 
 impl Plan {

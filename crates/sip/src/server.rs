@@ -43,7 +43,15 @@ pub struct SipSettings {
     /// The responsible-manager service that `responsible` steps (and 6100) ask; without
     /// it they find nobody (`not_found`).
     pub icm: Option<Arc<sb_icm::Icm>>,
+    /// Builds the service again from a reloaded configuration (its `[icm]` may have
+    /// changed); without it a reload keeps the service it has.
+    pub icm_builder: Option<IcmBuilder>,
 }
+
+/// Builds the responsible-manager service for a configuration (`None` without `[icm]`);
+/// the binary provides it, since it owns the call history the service reads.
+pub type IcmBuilder =
+    Arc<dyn Fn(&Config) -> Result<Option<Arc<sb_icm::Icm>>, String> + Send + Sync>;
 
 /// Failures that stop the SIP server from starting.
 #[derive(Debug, thiserror::Error)]
@@ -79,8 +87,9 @@ pub(crate) struct Shared {
     pub active_calls: AtomicUsize,
     /// The queue service (the distributor and its agents).
     pub queues: crate::queue::Queues,
-    /// The responsible-manager service, when `[icm]` is configured.
-    pub icm: Option<Arc<sb_icm::Icm>>,
+    /// The responsible-manager service, when `[icm]` is configured; replaced on reload.
+    icm: RwLock<Option<Arc<sb_icm::Icm>>>,
+    icm_builder: Option<IcmBuilder>,
 }
 
 /// The receive buffer asked for on the SIP UDP socket. The kernel's default (about 200 KiB)
@@ -160,7 +169,8 @@ impl SipServer {
             hangup_all: CancellationToken::new(),
             active_calls: AtomicUsize::new(0),
             queues: crate::queue::Queues::start(&settings.config, settings.clock),
-            icm: settings.icm,
+            icm: RwLock::new(settings.icm),
+            icm_builder: settings.icm_builder,
         });
         Ok(SipServer {
             shared,
@@ -250,6 +260,11 @@ impl Shared {
         self.plan.read().clone()
     }
 
+    /// The responsible-manager service new lookups use.
+    pub fn icm(&self) -> Option<Arc<sb_icm::Icm>> {
+        self.icm.read().clone()
+    }
+
     /// See [`SipStatus::set_override`].
     pub fn set_override(&self, schedule: &str, manual: Option<Override>) -> bool {
         let mut overrides = self.overrides.lock();
@@ -311,8 +326,16 @@ impl SipStatus {
     pub fn reload(&self, config: Config) -> Result<(), PlanError> {
         let overrides = self.shared.overrides.lock();
         let memory = self.shared.plan().flows.ring_memory();
+        let icm = match &self.shared.icm_builder {
+            Some(build) => Some(build(&config).map_err(PlanError::Icm)?),
+            None => None,
+        };
         let plan = Plan::new(Arc::new(config), &self.shared.voice, &overrides)?;
         *self.shared.plan.write() = Arc::new(plan.with_ring_memory(memory));
+        if let Some(icm) = icm {
+            // Lookups already running finish with the service they started with.
+            *self.shared.icm.write() = icm;
+        }
         info!("configuration reloaded");
         Ok(())
     }

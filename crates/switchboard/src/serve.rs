@@ -112,6 +112,12 @@ pub async fn run(args: ServerArgs) -> Result<()> {
     voice.moh = crate::moh::start(crate::moh::load_music(&config)?);
     let icm =
         crate::icm::build(&config, &store, clock).context("the responsible-manager service")?;
+    let icm_builder: sb_sip::IcmBuilder = {
+        let store = store.clone();
+        Arc::new(move |config: &sb_config::Config| {
+            crate::icm::build(config, &store, clock).map_err(|e| format!("{e:#}"))
+        })
+    };
     let server = SipServer::bind(SipSettings {
         listen: args.sip_listen,
         advertise_ip,
@@ -121,6 +127,7 @@ pub async fn run(args: ServerArgs) -> Result<()> {
         records,
         clock,
         icm,
+        icm_builder: Some(icm_builder),
     })
     .await?;
     info!(

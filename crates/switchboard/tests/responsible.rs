@@ -246,3 +246,39 @@ fn internal_6100_from_an_extension_finds_nobody() {
     );
     drop(record);
 }
+
+/// A reload brings a new `[icm]` into force: the history alone finds nobody for the first
+/// call; after amoCRM is added to the file and the configuration reloaded, the next call is
+/// routed by amoCRM.
+#[test]
+fn a_reload_brings_new_crm_settings_into_force() {
+    let trunk = ports::port();
+    let url = amocrm(9, Duration::ZERO);
+    let pbx = pbx_at(
+        ConfigText::demo()
+            .trunk_port(trunk)
+            .set("icm", "cache_ttl", "0"),
+        &monday_at("10:00"),
+    );
+    let first = customer_call(&pbx, trunk, CallerScript::new().pause_ms(2_500).bye());
+    first.assert_success();
+    let trace_before = trace(&pbx, &first.expect_log("CALL_ID"));
+    assert!(
+        trace_before.contains("history: not found"),
+        "{trace_before}"
+    );
+    assert!(!trace_before.contains("amoCRM"), "{trace_before}");
+
+    let file = pbx.dir().join("switchboard.toml");
+    std::fs::write(&file, with_amocrm(trunk, &url, 800).0).expect("rewrite the config");
+    let (status, body) = common::http::request(pbx.http, "POST", "/api/reload", None);
+    assert_eq!(status, 200, "{body}");
+
+    let second = customer_call(&pbx, trunk, CallerScript::new().pause_ms(4_500).bye());
+    second.assert_success();
+    let trace_after = trace(&pbx, &second.expect_log("CALL_ID"));
+    assert!(
+        trace_after.contains("amoCRM: contact 123, responsible user 9 → ext 105"),
+        "{trace_after}"
+    );
+}

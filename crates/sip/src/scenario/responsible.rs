@@ -52,7 +52,7 @@ impl ScenarioCall<'_> {
     /// The step's action: start the lookup with ringback playing.
     pub(super) fn responsible(&mut self, timeout: Duration, mobile: bool) {
         let now = self.shared.clock.now();
-        let Some(icm) = self.shared.icm.clone() else {
+        let Some(icm) = self.shared.icm() else {
             self.flow
                 .add_note("no responsible-manager service configured ([icm])", now);
             self.events
