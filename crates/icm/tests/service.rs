@@ -78,7 +78,7 @@ async fn slow_and_failing_crms_fall_through_to_the_history_and_open_their_breake
             "amoCRM: circuit opened, skipped for 60 s after 2 failures in a row",
             "bitrix24: failed: HTTP 500",
             "bitrix24: circuit opened, skipped for 60 s after 2 failures in a row",
-            "history (cached): last answered by 105 on 2026-11-20",
+            "history: last answered by 105 on 2026-11-20",
         ]
     );
     assert_eq!((slow_hits.count(), failing_hits.count()), (2, 2));
