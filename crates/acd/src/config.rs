@@ -52,6 +52,24 @@ pub enum Strategy {
     RingProgressive,
 }
 
+impl Strategy {
+    /// The name a configuration writes (`strategy = "round_robin"`), for writing a queue
+    /// back to TOML and for showing it in the API.
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::RingAll => "ring_all",
+            Strategy::RoundRobin => "round_robin",
+            Strategy::Linear => "linear",
+            Strategy::LongestIdle => "longest_idle",
+            Strategy::FewestCalls => "fewest_calls",
+            Strategy::LeastTalkTime => "least_talk_time",
+            Strategy::Random => "random",
+            Strategy::WeightedRandom => "weighted_random",
+            Strategy::RingProgressive => "ring_progressive",
+        }
+    }
+}
+
 /// When a queue counts as empty, for `join_empty` and `leave_when_empty`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -2,7 +2,7 @@
 //! `Deserialize`), so the table is written here, with only the keys that differ from
 //! their defaults, which reads back to the same queue.
 
-use sb_acd::{EmptyRule, MemberEntry, QueueConfig, Strategy};
+use sb_acd::{EmptyRule, MemberEntry, QueueConfig};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
@@ -22,20 +22,6 @@ enum Member<'a> {
 struct Step {
     after: u32,
     max_penalty: u32,
-}
-
-fn strategy(s: Strategy) -> &'static str {
-    match s {
-        Strategy::RingAll => "ring_all",
-        Strategy::RoundRobin => "round_robin",
-        Strategy::Linear => "linear",
-        Strategy::LongestIdle => "longest_idle",
-        Strategy::FewestCalls => "fewest_calls",
-        Strategy::LeastTalkTime => "least_talk_time",
-        Strategy::Random => "random",
-        Strategy::WeightedRandom => "weighted_random",
-        Strategy::RingProgressive => "ring_progressive",
-    }
 }
 
 fn empty_rule(rule: EmptyRule) -> &'static str {
@@ -66,7 +52,7 @@ pub(crate) fn serialize<S: Serializer>(q: &QueueConfig, serializer: S) -> Result
         .collect();
     map.serialize_entry("members", &members)?;
     if q.strategy != d.strategy {
-        map.serialize_entry("strategy", strategy(q.strategy))?;
+        map.serialize_entry("strategy", q.strategy.name())?;
     }
     macro_rules! plain {
         ($($key:ident),*) => {$(

@@ -405,7 +405,7 @@ fn view(acd: &Acd, queues: &[QueueInfo], now: DateTime<Utc>) -> QueuesView {
         .map(|q| QueueView {
             name: q.name.clone(),
             number: q.number.clone(),
-            strategy: strategy_name(q.strategy).to_owned(),
+            strategy: q.strategy.name().to_owned(),
             figures: acd.queue_figures(&q.name, now).unwrap_or_default(),
             callers: acd
                 .queue_callers(&q.name, now)
@@ -433,20 +433,6 @@ fn view(acd: &Acd, queues: &[QueueInfo], now: DateTime<Utc>) -> QueuesView {
         })
         .collect();
     QueuesView { queues, agents }
-}
-
-fn strategy_name(strategy: Strategy) -> &'static str {
-    match strategy {
-        Strategy::RingAll => "ring_all",
-        Strategy::RoundRobin => "round_robin",
-        Strategy::Linear => "linear",
-        Strategy::LongestIdle => "longest_idle",
-        Strategy::FewestCalls => "fewest_calls",
-        Strategy::LeastTalkTime => "least_talk_time",
-        Strategy::Random => "random",
-        Strategy::WeightedRandom => "weighted_random",
-        Strategy::RingProgressive => "ring_progressive",
-    }
 }
 
 fn state_name(state: &AgentState) -> (&'static str, Option<String>) {
