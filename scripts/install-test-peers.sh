@@ -3,6 +3,8 @@
 #   sipp     (Debian/Ubuntu package sip-tester; also provides /usr/share/sip-tester/*.pcap)
 #   baresip  (Debian/Ubuntu package baresip)
 #   espeak-ng (speech for the DTMF detector's no-false-digit test)
+#   python3-aiosmtpd (a real SMTP server for the voicemail e-mail tests; Debian's own
+#            /usr/bin/python3 must import it, whatever python3 comes first in PATH)
 # Idempotent: does nothing when both are already installed. Needs apt-get (and root, or sudo).
 set -eu
 
@@ -10,9 +12,10 @@ missing=""
 command -v sipp >/dev/null 2>&1 && [ -f /usr/share/sip-tester/g711a.pcap ] || missing="$missing sip-tester"
 command -v baresip >/dev/null 2>&1 || missing="$missing baresip"
 command -v espeak-ng >/dev/null 2>&1 || missing="$missing espeak-ng"
+/usr/bin/python3 -c 'import aiosmtpd.smtp' >/dev/null 2>&1 || missing="$missing python3-aiosmtpd"
 
 if [ -z "$missing" ]; then
-    echo "install-test-peers: sipp, baresip and espeak-ng are installed"
+    echo "install-test-peers: sipp, baresip, espeak-ng and python3-aiosmtpd are installed"
     exit 0
 fi
 
@@ -38,4 +41,5 @@ $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-reco
 command -v sipp >/dev/null 2>&1 || { echo "install-test-peers: sipp still missing" >&2; exit 1; }
 command -v baresip >/dev/null 2>&1 || { echo "install-test-peers: baresip still missing" >&2; exit 1; }
 command -v espeak-ng >/dev/null 2>&1 || { echo "install-test-peers: espeak-ng still missing" >&2; exit 1; }
+/usr/bin/python3 -c 'import aiosmtpd.smtp' >/dev/null 2>&1 || { echo "install-test-peers: python3-aiosmtpd still missing" >&2; exit 1; }
 echo "install-test-peers: done"

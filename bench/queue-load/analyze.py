@@ -111,8 +111,11 @@ def cmd_step(args):
         r.update(attempted=0, succeeded=0, failed=0, retransmissions=0, failures={}, offered_rate=None)
     # Where the caller's calls failed, by scenario step.
     points = []
+    r["refused"] = 0
     try:
         counts = sipload.counts_last(opts["counts"])
+        # INVITEs the PBX refused with 503 (overloaded): counted apart from other failures.
+        r["refused"] = sum(v for name, v in counts.items() if name.endswith("_503_Recv"))
         for name, value in counts.items():
             for suffix, what in (("_Unexp", "unexpected messages"), ("_Timeout", "time-outs")):
                 if value and name.endswith(suffix):
@@ -146,6 +149,8 @@ def cmd_step(args):
         reasons.append("SIPp offered only %.0f calls/s" % r["offered_rate"])
     r["verdict"] = "pass" if not reasons else "fail"
     notes = list(reasons)
+    if r["refused"]:
+        notes.append("%d calls refused by the PBX with 503 (overload)" % r["refused"])
     if r["failure_points"]:
         notes.append("caller failed at: " + ", ".join(r["failure_points"]))
     if r.get("agent_calls") is not None and r.get("agent_calls") != r["succeeded"]:
@@ -153,6 +158,10 @@ def cmd_step(args):
             r["agent_calls"], r["succeeded"], r.get("agent_failed")))
     if r.get("active_after") not in (0, None):
         notes.append("%s calls still in the PBX 2 s after the caller finished" % r["active_after"])
+    if r.get("linger_secs"):
+        notes.append("%s s later: %s calls in the PBX, %s agents busy%s" % (
+            r["linger_secs"], r.get("active_linger"), r.get("busy_linger"),
+            " (lost: nothing ended them)" if r.get("active_linger") not in (0, None) else " (they ended late)"))
     if r.get("waiting_after") not in (0, None):
         notes.append("%s callers still waiting in the queue after the step" % r["waiting_after"])
     if r.get("busy_after") not in (0, None):
@@ -178,11 +187,20 @@ def fmt(v, digits=0):
     return str(v)
 
 
+def held_later(r):
+    """Calls in the PBX once the linger time after the step ran out ("-" when none were
+    left 2 s after the step, so there was nothing to watch)."""
+    if not r.get("linger_secs"):
+        return "-"
+    return "%s (+%s s)" % (fmt(r.get("active_linger")), r["linger_secs"])
+
+
 def cmd_line(args):
     r = json.loads(args[0])
-    print("  %s: %s/%s completed (%.2f%%), offered %s calls/s; answer p50/p99 %s/%s ms, to agent p50/p99 %s/%s ms; "
+    print("  %s: %s/%s completed (%.2f%%), %s refused (503), offered %s calls/s; answer p50/p99 %s/%s ms, to agent p50/p99 %s/%s ms; "
           "CPU pbx %s%% (busiest thread %s%%) caller %s%% agents %s%% machine %s%%; PBX RSS %.0f MiB; queue half-way: %s waiting, %s agents busy" % (
-              r["verdict"], r["succeeded"], r["target"], r["completed_pct"], fmt(r.get("offered_rate")),
+              r["verdict"], r["succeeded"], r["target"], r["completed_pct"], r.get("refused", 0),
+              fmt(r.get("offered_rate")),
               fmt(r["answer"].get("p50")), fmt(r["answer"].get("p99")),
               fmt(r["to_agent"].get("p50")), fmt(r["to_agent"].get("p99")),
               r.get("cpu_pbx"), r.get("pbx_busiest_thread_cpu"), r.get("cpu_caller"), r.get("cpu_agents"),
@@ -211,18 +229,19 @@ def cmd_report(args):
               meta.get("strategy"), meta.get("ring_timeout"), meta.get("wrapup"), meta.get("step_secs"),
               meta.get("talk_ms")))
     print()
-    print("| rate | agents | offered | calls | completed | completed % | INVITE->200 p50/p99 ms | "
+    print("| rate | agents | offered | calls | completed | completed % | refused (503) | INVITE->200 p50/p99 ms | "
           "to agent p50/p99 ms | queue half-way (waiting/busy) | PBX CPU % | PBX busiest thread % | SIPp CPU % (caller/agents) | "
-          "machine CPU % | PBX RSS end / peak MiB | verdict |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | ---: | ---: | --- | ---: | --- | --- |")
+          "machine CPU % | PBX RSS end / peak MiB | calls held after (2 s / +linger) | verdict |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | ---: | ---: | --- | ---: | --- | --- | --- |")
     for r in steps:
-        print("| %s | %s | %s | %s | %s | %.2f | %s / %s | %s / %s | %s / %s | %s | %s | %s / %s | %s | %.0f / %.0f | %s |" % (
+        print("| %s | %s | %s | %s | %s | %.2f | %s | %s / %s | %s / %s | %s / %s | %s | %s | %s / %s | %s | %.0f / %.0f | %s / %s | %s |" % (
             r["rate"], r.get("agents"), fmt(r.get("offered_rate")), r["target"], r["succeeded"],
-            r["completed_pct"], fmt(r["answer"].get("p50")), fmt(r["answer"].get("p99")),
+            r["completed_pct"], r.get("refused", 0), fmt(r["answer"].get("p50")), fmt(r["answer"].get("p99")),
             fmt(r["to_agent"].get("p50")), fmt(r["to_agent"].get("p99")),
             r.get("mid_waiting"), r.get("mid_busy"), r.get("cpu_pbx"), r.get("pbx_busiest_thread_cpu"),
             r.get("cpu_caller"), r.get("cpu_agents"), r.get("cpu_all"),
-            r.get("pbx_rss_kib", 0) / 1024.0, r.get("pbx_hwm_kib", 0) / 1024.0, r["verdict"]))
+            r.get("pbx_rss_kib", 0) / 1024.0, r.get("pbx_hwm_kib", 0) / 1024.0,
+            fmt(r.get("active_after")), held_later(r), r["verdict"]))
     passed = [r["rate"] for r in steps if r["verdict"] == "pass"]
     failed = [r["rate"] for r in steps if r["verdict"] == "fail"]
     print()

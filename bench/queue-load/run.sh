@@ -21,6 +21,7 @@ AGENTS=auto                     # agents in the queue; auto: enough for the step
 STRATEGY=round_robin            # the queue's strategy (see README: ring_all)
 RING_TIMEOUT=5                  # the queue's ring_timeout (s)
 WRAPUP=0                        # the queue's wrapup (s)
+LINGER=45                       # how long to watch calls left in the PBX after a step (s)
 DID=74950000001                 # the sales queue's DID in the demo
 BUILD=1
 KEEP=0
@@ -44,6 +45,9 @@ Usage: bench/queue-load/run.sh [options]
   --strategy S       the queue's strategy (default $STRATEGY)
   --ring-timeout N   the queue's ring_timeout in seconds (default $RING_TIMEOUT)
   --wrapup N         the queue's wrapup in seconds (default $WRAPUP)
+  --linger N         when calls are left in the PBX after a step, watch them for up to
+                     N more seconds to tell calls that end late from lost ones (default
+                     $LINGER; 0: do not wait)
   --binary PATH      use this switchboard binary instead of building one
   --no-build         use the binary already built in \$CARGO_TARGET_DIR (or target/)
   --keep             keep the work directory (configs, logs, SIPp traces) and print its path
@@ -64,6 +68,7 @@ while [ $# -gt 0 ]; do
         --strategy) STRATEGY="$2"; shift ;;
         --ring-timeout) RING_TIMEOUT="$2"; shift ;;
         --wrapup) WRAPUP="$2"; shift ;;
+        --linger) LINGER="$2"; shift ;;
         --binary) BIN="$2"; BUILD=0; shift ;;
         --no-build) BUILD=0 ;;
         --keep) KEEP=1 ;;
@@ -343,6 +348,18 @@ rate_step() {   # rate_step RATE: one step on a fresh PBX; sets STEP_VERDICT
     local active_after waiting_after busy_after available_after
     active_after=$(active_calls)
     read -r waiting_after busy_after available_after <<<"$(queue_view)"
+    # Calls still up may be ending late (a BYE retransmitted, a transaction timing out) or
+    # lost (nothing will ever end them): watch them for up to LINGER seconds.
+    local active_linger=$active_after busy_linger=$busy_after linger_secs=0 l0
+    l0=$(now)
+    while [ "$linger_secs" -lt "$LINGER" ] && { [ "$active_linger" != 0 ] || [ "$busy_linger" != 0 ]; } \
+        && [ "$active_linger" != null ]; do
+        sleep 1
+        linger_secs=$((linger_secs + 1))
+        active_linger=$(active_calls)
+        read -r _ busy_linger _ <<<"$(queue_view)"
+    done
+    [ "$linger_secs" -gt 0 ] && log "  after $(elapsed "$l0") s more: $active_linger calls, $busy_linger agents busy"
 
     local record
     record=$("${ANALYZE[@]}" step --stat "$STEP_DIR/caller_stat.csv" \
@@ -360,7 +377,8 @@ rate_step() {   # rate_step RATE: one step on a fresh PBX; sets STEP_VERDICT
         udp_drops_pbx="$drops_pbx" udp_drops_agents="$drops_uas" udp_drops_caller="$drops_uac" \
         mid_waiting="$mid_waiting" mid_busy="$mid_busy" mid_available="$mid_available" \
         active_after="$active_after" waiting_after="$waiting_after" \
-        busy_after="$busy_after" available_after="$available_after")
+        busy_after="$busy_after" available_after="$available_after" \
+        active_linger="$active_linger" busy_linger="$busy_linger" linger_secs="$linger_secs")
     echo "$record" >>"$RESULTS"
     STEP_VERDICT=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["verdict"])' "$record")
     "${ANALYZE[@]}" line "$record" >&2

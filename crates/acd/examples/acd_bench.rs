@@ -152,6 +152,7 @@ impl Shell {
             queue,
             priority: if load.below(50) == 0 { 5 } else { 0 },
             number: "+79001234567".into(),
+            exit_keys: Default::default(),
         };
         self.handle(event, label);
     }

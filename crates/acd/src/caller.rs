@@ -1,6 +1,7 @@
 //! One caller in a queue, and the order of the line.
 
 use std::cmp::Reverse;
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
@@ -54,6 +55,8 @@ pub(crate) struct Caller {
     pub queue: usize,
     pub priority: i32,
     pub number: String,
+    /// Keys that take this caller out, each to a step of its scenario.
+    pub exit_keys: BTreeMap<char, String>,
     pub joined: DateTime<Utc>,
     pub seq: u64,
     /// The place when joining, for the wait estimate.

@@ -5,8 +5,6 @@
 //! static members at penalty 0, rung all at once. Durations are whole seconds, as
 //! everywhere else in the file; `0` turns a periodic feature off.
 
-use std::collections::BTreeMap;
-
 use serde::Deserialize;
 
 /// The whole distributor: its queues, the agents with settings of their own, and the seed
@@ -205,10 +203,11 @@ pub struct QueueConfig {
     /// The service-level threshold T: answered within T seconds counts as in service.
     #[serde(default = "default_service_level")]
     pub service_level: u32,
-    /// Keys that take the caller out of the queue, each to a step of the scenario.
-    #[serde(default)]
-    pub exit_keys: BTreeMap<char, String>,
-    /// The key that asks for a callback: the caller may hang up and keeps the place.
+    /// The key that asks for a callback: the caller may hang up and keeps the place. Keys
+    /// that leave the queue belong to the scenario step that queued the call (they lead to
+    /// its steps), so they come with each caller ([`Event::CallerJoined`]).
+    ///
+    /// [`Event::CallerJoined`]: crate::Event::CallerJoined
     #[serde(default)]
     pub callback_key: Option<char>,
     /// Calls back to the caller before giving up.
@@ -263,7 +262,6 @@ impl QueueConfig {
             escalation: Vec::new(),
             progressive_step: default_progressive_step(),
             service_level: default_service_level(),
-            exit_keys: BTreeMap::new(),
             callback_key: None,
             callback_attempts: default_callback_attempts(),
             callback_pause: default_callback_pause(),

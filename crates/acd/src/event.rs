@@ -6,6 +6,8 @@
 //! a person makes (log in, pause) and that cannot be done answer with
 //! [`Action::Refused`](crate::Action::Refused), so the API can say why.
 
+use std::collections::BTreeMap;
+
 /// One input to [`Acd::handle`](crate::Acd::handle).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
@@ -17,8 +19,15 @@ pub enum Event {
         queue: String,
         /// Higher goes first: a caller of priority 10 is ahead of every caller of 0.
         priority: i32,
-        /// The caller's number, for the agent's screen and for a callback.
+        /// The caller's number, for the agent's screen and for a callback; empty when the
+        /// caller's number is unknown, and then the callback key does nothing.
         number: String,
+        /// Keys that take this caller out of the queue, each to a step of the caller's
+        /// scenario ([`LeaveReason::ExitKey`](crate::LeaveReason::ExitKey)). They come with
+        /// the caller, not the queue, because one queue serves several scenarios. A key
+        /// that is also the queue's `callback_key` leaves the queue: the configuration
+        /// refuses that pairing, and the scenario's own choice is the nearer one.
+        exit_keys: BTreeMap<char, String>,
     },
     /// The caller hung up while waiting (or ringing agents): abandoned.
     CallerLeft {

@@ -31,7 +31,7 @@
 //!     ring_timeout = 20
 //!     wrapup = 10
 //!     max_wait = 300
-//!     exit_keys = { 0 = "operator" }
+//!     callback_key = "*"
 //!     escalation = [{ after = 60, max_penalty = 1 }]
 //!     max_penalty = 0
 //!
@@ -42,8 +42,10 @@
 //! let mut acd = Acd::new(config).unwrap();
 //! let t0: DateTime<Utc> = "2026-11-23T07:00:00Z".parse().unwrap();
 //!
+//! // 0 takes this caller to the scenario's step "operator".
 //! let joined = Event::CallerJoined {
 //!     call: "c1".into(), queue: "support".into(), priority: 0, number: "+79001234567".into(),
+//!     exit_keys: [('0', "operator".to_owned())].into(),
 //! };
 //! let actions = acd.handle(joined, t0);
 //! assert!(actions.contains(&Action::RingAgents {

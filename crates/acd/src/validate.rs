@@ -48,14 +48,6 @@ pub enum ConfigError {
         /// The key.
         key: char,
     },
-    /// The callback key is also an exit key.
-    #[error("queue {queue:?}: key {key:?} is both the callback key and an exit key")]
-    KeyTwice {
-        /// The queue.
-        queue: String,
-        /// The key.
-        key: char,
-    },
     /// `periodic_frequency` is set with no `periodic_messages`.
     #[error("queue {0:?}: periodic_frequency is set but periodic_messages is empty")]
     NoPeriodicMessages(String),
@@ -128,21 +120,11 @@ pub fn validate(config: &AcdConfig) -> Result<(), ConfigErrors> {
         {
             errors.push(ConfigError::EscalationOrder(name.clone()));
         }
-        for &key in queue.exit_keys.keys().chain(queue.callback_key.iter()) {
-            if !is_key(key) {
-                errors.push(ConfigError::NotAKey {
-                    queue: name.clone(),
-                    key,
-                });
-            }
-        }
-        if let Some(key) = queue.callback_key {
-            if queue.exit_keys.contains_key(&key) {
-                errors.push(ConfigError::KeyTwice {
-                    queue: name.clone(),
-                    key,
-                });
-            }
+        if let Some(key) = queue.callback_key.filter(|&key| !is_key(key)) {
+            errors.push(ConfigError::NotAKey {
+                queue: name.clone(),
+                key,
+            });
         }
         if queue.periodic_frequency > 0 && queue.periodic_messages.is_empty() {
             errors.push(ConfigError::NoPeriodicMessages(name.clone()));

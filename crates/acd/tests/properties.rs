@@ -91,7 +91,6 @@ fn queue_config() -> impl Strategy<Value = QueueConfig> {
                 q.announce_frequency = 10;
                 q.periodic_messages = vec!["m".into()];
                 q.periodic_frequency = 7;
-                q.exit_keys.insert('0', "operator".into());
                 q.callback_key = Some('*');
                 q.callback_attempts = callback_attempts;
                 q.callback_pause = 5;
@@ -252,6 +251,7 @@ proptest! {
                         queue: queues[queue % queues.len()].clone(),
                         priority,
                         number: "+7900".into(),
+                        exit_keys: [('0', "operator".to_owned())].into(),
                     }
                 }
                 Op::HangUp(i) => match pick(world.joined.clone(), i) {

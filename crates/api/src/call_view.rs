@@ -103,6 +103,7 @@ impl<'a> PartyView<'a> {
     }
 }
 
-fn time(at: DateTime<Utc>) -> String {
+/// A time as every API answer writes it (see the module documentation).
+pub(crate) fn time(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }

@@ -49,6 +49,14 @@ impl JsonError {
         }
     }
 
+    /// The request conflicts with the state of what it names (a task closed already).
+    pub(crate) fn conflict(message: impl Into<String>) -> JsonError {
+        JsonError {
+            status: StatusCode::CONFLICT,
+            message: message.into(),
+        }
+    }
+
     /// The request named something that does not exist.
     pub(crate) fn not_found(message: impl Into<String>) -> JsonError {
         JsonError {

@@ -14,6 +14,8 @@
 //! | `GET /api/calls/{id}/trace` | the routing trace alone, `{"trace": [{"at", "step", "text"}]}` |
 //! | `GET /api/registrations` | the phones registered now |
 //! | `GET /api/queues` | every queue's live figures and waiting callers, every agent's state |
+//! | `GET /api/tasks?state=open\|all&assigned=WHO&limit=N` | callback tasks, most recent activity first (open ones by default; `WHO` is `104`, `queue:sales` or `mailbox:general`) |
+//! | `POST /api/tasks/{id}/close` | `{"by": "anna"}` (optional): close a callback task by hand (loopback only) |
 //! | `GET /metrics` | Prometheus gauges |
 //! | `POST /api/reload` | load the configuration file again (loopback only) |
 //! | `GET /api/schedules` | each schedule's mode now and its manual override |

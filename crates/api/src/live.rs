@@ -69,6 +69,8 @@ pub struct QueueCallerLive {
     pub waited_secs: u64,
     /// Whether agents are ringing for this caller now.
     pub ringing: bool,
+    /// Whether the caller hung up to be called back, keeping this place.
+    pub callback: bool,
 }
 
 /// An agent and its state.

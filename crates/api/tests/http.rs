@@ -1,6 +1,8 @@
 //! The HTTP API from the outside: requests through the router as a client sends them, against
 //! an in-memory store and a live view made up by each test; and `serve` on a real socket.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -8,6 +10,7 @@ use axum::body::{to_bytes, Body};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, Request, StatusCode};
 use chrono::{DateTime, Utc};
+use common::send;
 use sb_api::{
     router, serve, ApiState, Control, ControlError, LiveSnapshot, LiveView, OverrideRequest,
     RegistrationView, ScheduleView,
@@ -564,33 +567,6 @@ async fn serve_answers_on_a_socket_and_returns_on_shutdown() {
         .expect("serve returns within 10 s of shutdown")
         .expect("serve task");
     assert!(result.is_ok(), "{result:?}");
-}
-
-/// Sends `method uri` with a JSON `body`, as if from `peer` (`None`: no peer known).
-async fn send(
-    state: ApiState,
-    method: &str,
-    uri: &str,
-    body: Option<Value>,
-    peer: Option<&str>,
-) -> (StatusCode, Value) {
-    let mut request = Request::builder().method(method).uri(uri);
-    if body.is_some() {
-        request = request.header(CONTENT_TYPE, "application/json");
-    }
-    let mut request = request
-        .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
-        .expect("request");
-    if let Some(peer) = peer {
-        let addr: std::net::SocketAddr = peer.parse().expect("peer address");
-        request
-            .extensions_mut()
-            .insert(axum::extract::ConnectInfo(addr));
-    }
-    let response = router(state).oneshot(request).await.expect("infallible");
-    let status = response.status();
-    let body = to_bytes(response.into_body(), 1 << 20).await.expect("body");
-    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
 async fn control_state() -> (ApiState, Arc<NotedControl>) {

@@ -7,7 +7,7 @@
 //! file, Switchboard runs the demo office, [`demo`], whose commented text [`DEMO_TOML`] is
 //! also the template for a user's own file. A validated [`Config`] answers the SIP layer's
 //! questions: [`Config::extension`], [`Config::trunk_for_source`], [`Config::did`],
-//! [`Config::internal`], [`Config::feature_code`].
+//! [`Config::internal`], [`Config::feature_code`], [`Config::mailbox`].
 
 mod demo;
 mod digits;
@@ -21,6 +21,7 @@ mod parse;
 mod queue_ser;
 mod target;
 mod validate;
+mod voicemail;
 
 pub use demo::{demo, DEMO_TOML};
 pub use digits::{DigitMethod, DigitMethods};
@@ -38,3 +39,4 @@ pub use sb_acd::{
 /// The `[icm]` table: the responsible-manager service's own configuration type.
 pub use sb_icm::IcmConfig;
 pub use target::{DidTarget, TargetError};
+pub use voicemail::{Mailbox, MailboxView, Voicemail};

@@ -4,6 +4,7 @@
 //! would have to be kept in step with the public lists.
 
 use crate::model::{Config, Did, Extension, FeatureCode, Internal, Queue, Trunk};
+use crate::voicemail::MailboxView;
 use std::net::SocketAddr;
 
 impl Config {
@@ -28,6 +29,42 @@ impl Config {
             })
         };
         find(source.port()).or_else(|| find(0))
+    }
+
+    /// The voicemail box called `name`: an extension's own (by its number) or a
+    /// `[[mailbox]]`.
+    pub fn mailbox(&self, name: &str) -> Option<MailboxView> {
+        if let Some(extension) = self.extension(name) {
+            return Some(MailboxView {
+                name: extension.number.clone(),
+                pin: extension.voicemail_pin.clone(),
+                owners: vec![extension.number.clone()],
+                email: extension.email.iter().cloned().collect(),
+                language: self.media.language,
+            });
+        }
+        self.mailboxes
+            .iter()
+            .find(|m| m.name == name)
+            .map(|m| MailboxView {
+                name: m.name.clone(),
+                pin: m.pin.clone(),
+                owners: m.owners.clone(),
+                email: m.email.clone(),
+                language: m.language.unwrap_or(self.media.language),
+            })
+    }
+
+    /// The boxes whose new messages light `extension`'s lamp: its own, then the shared boxes
+    /// it owns.
+    pub fn mailboxes_of(&self, extension: &str) -> Vec<String> {
+        let own = self.extension(extension).map(|e| e.number.clone());
+        let shared = self
+            .mailboxes
+            .iter()
+            .filter(|m| m.owners.iter().any(|o| o == extension))
+            .map(|m| m.name.clone());
+        own.into_iter().chain(shared).collect()
     }
 
     /// The DID with this number, as dialled by the carrier; a leading `+` is ignored, since

@@ -59,6 +59,16 @@ pub struct Config {
     /// Call flows by name (`[scenario.main]`), reached from DIDs (`scenario:main`).
     #[serde(default, rename = "scenario")]
     pub scenarios: BTreeMap<String, ScenarioConfig>,
+    /// `[voicemail]`: message length, silence, PIN attempts, the time zone of message times.
+    #[serde(default)]
+    pub voicemail: crate::voicemail::Voicemail,
+    /// `[[mailbox]]`: shared voicemail boxes (every extension also has its own).
+    #[serde(default, rename = "mailbox", skip_serializing_if = "Vec::is_empty")]
+    pub mailboxes: Vec<crate::voicemail::Mailbox>,
+    /// `[email]`: the SMTP server voicemail is e-mailed through; left out, nothing is
+    /// mailed. Never written back out (`print-demo-config`), since it holds a password.
+    #[serde(default, skip_serializing)]
+    pub email: Option<sb_mail::SmtpConfig>,
     /// `[icm]`: the responsible-manager service (sources in order, CRM settings,
     /// exclusions, time limits). Left out, `responsible` steps find nobody.
     #[serde(
@@ -100,6 +110,11 @@ pub struct Pbx {
     pub digest_sha256: bool,
     /// On SIGTERM, how long calls in progress may go on before they are ended.
     pub drain_timeout_secs: u64,
+    /// Calls in progress (ringing, waiting in a queue, talking) past which a new INVITE is
+    /// refused at once with 503 and `Retry-After`, so the calls already up keep their
+    /// quality; the PBX also refuses new calls, whatever this says, while it falls behind
+    /// (its event loop is late).
+    pub max_calls: usize,
 }
 
 impl Default for Pbx {
@@ -114,6 +129,7 @@ impl Default for Pbx {
             nonce_ttl_secs: 300,
             digest_sha256: false,
             drain_timeout_secs: 30,
+            max_calls: 2000,
         }
     }
 }
@@ -155,6 +171,10 @@ pub struct Extension {
     /// Where voicemail and missed-call notices are mailed.
     #[serde(default)]
     pub email: Option<String>,
+    /// The PIN of the person's voicemail box (4 to 8 digits), asked by `*97`; a PIN
+    /// changed by phone replaces it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voicemail_pin: Option<String>,
     /// The person's mobile (`+79000000101`), reached through a trunk when they are away.
     #[serde(default)]
     pub mobile: Option<String>,
@@ -255,8 +275,8 @@ pub struct Internal {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FeatureCode {
-    /// `*` and 1 to 4 digits, unique, and none of Switchboard's own codes (`*97`, `*45`,
-    /// `*46`, `*8`).
+    /// `*` and 1 to 4 digits, unique, and none of Switchboard's own codes (`*97`, `*98`,
+    /// `*45`, `*46`, `*8`).
     pub code: String,
     /// What dialling it does.
     pub action: FeatureAction,

@@ -5,7 +5,6 @@
 use sb_acd::{EmptyRule, MemberEntry, QueueConfig};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
-use std::collections::BTreeMap;
 
 #[derive(Serialize)]
 #[serde(untagged)]
@@ -99,14 +98,6 @@ pub(crate) fn serialize<S: Serializer>(q: &QueueConfig, serializer: S) -> Result
             })
             .collect();
         map.serialize_entry("escalation", &steps)?;
-    }
-    if !q.exit_keys.is_empty() {
-        let keys: BTreeMap<String, &String> = q
-            .exit_keys
-            .iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
-        map.serialize_entry("exit_keys", &keys)?;
     }
     if let Some(key) = q.callback_key {
         map.serialize_entry("callback_key", &key.to_string())?;

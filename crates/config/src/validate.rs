@@ -9,7 +9,7 @@ use crate::error::{ConfigError, ConfigErrors};
 use crate::model::{Config, Extension, Numbering, OverrideMode, Pbx, Trunk};
 use crate::target::DidTarget;
 use crate::DigitMethod;
-use sb_flow::scenario::Flows;
+use sb_flow::scenario::{Flows, StepConfig};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
 
@@ -25,8 +25,9 @@ const COUNTRY_CODE_DIGITS: std::ops::RangeInclusive<usize> = 1..=3;
 /// Digits after the `*` of a feature code: enough for every feature, short to dial.
 const FEATURE_CODE_DIGITS: std::ops::RangeInclusive<usize> = 1..=4;
 /// Switchboard's own feature codes (DEMO.md), which a configured code must not shadow.
-const BUILT_IN_FEATURE_CODES: [(&str, &str); 4] = [
+const BUILT_IN_FEATURE_CODES: [(&str, &str); 5] = [
     ("*97", "own voicemail box"),
+    ("*98", "any voicemail box"),
     ("*45", "agent login/logout"),
     ("*46", "agent pause"),
     ("*8", "group pickup"),
@@ -55,7 +56,9 @@ impl Config {
         check_feature_codes(self, &mut codes, &mut found);
         check_internals(self, &mut dial_plan, &mut codes, &mut found);
         check_call_flows(self, &mut found);
+        check_queue_steps(self, &mut found);
         check_icm(self, &mut found);
+        found.0.extend(crate::voicemail::check(self));
         match ConfigErrors::from_vec(found.0) {
             Some(errors) => Err(errors),
             None => Ok(()),
@@ -155,7 +158,20 @@ fn check_pbx(pbx: &Pbx, found: &mut Found) {
             ),
         );
     }
+    if !(1..=MAX_CALLS_LIMIT).contains(&pbx.max_calls) {
+        found.add(
+            "pbx.max_calls",
+            format!(
+                "must be 1 to {MAX_CALLS_LIMIT} calls, not {}",
+                pbx.max_calls
+            ),
+        );
+    }
 }
+
+/// The most `[pbx] max_calls` may say: each call holds four RTP ports (two per leg), so
+/// even the whole port space holds fewer calls than this; a larger number is a typo.
+const MAX_CALLS_LIMIT: usize = 100_000;
 
 fn check_numbering(numbering: &Numbering, found: &mut Found) {
     let country = &numbering.country_code;
@@ -372,6 +388,40 @@ fn check_call_flows(config: &Config, found: &mut Found) {
     }
 }
 
+/// A scenario's `queue` step must name a queue, and none of its exit keys may be that
+/// queue's `callback_key`: one key cannot both leave the queue and keep the place in it.
+fn check_queue_steps(config: &Config, found: &mut Found) {
+    for (name, scenario) in &config.scenarios {
+        for (step_name, step) in &scenario.steps {
+            let StepConfig::Queue(step) = step else {
+                continue;
+            };
+            let path = format!("scenario.{name}.steps.{step_name}");
+            let Some(queue) = config.queues.iter().find(|q| q.name == step.queue) else {
+                found.add(
+                    format!("{path}.queue"),
+                    format!("unknown queue {:?}", step.queue),
+                );
+                continue;
+            };
+            let Some(callback_key) = queue.callback_key else {
+                continue;
+            };
+            for key in step.exit_keys.keys() {
+                if key.chars().eq([callback_key]) {
+                    found.add(
+                        format!("{path}.exit_keys.{key}"),
+                        format!(
+                            "{key:?} is the callback key of queue {:?}; an exit key must differ",
+                            queue.name
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
 fn check_queues<'a>(
     config: &'a Config,
     dial_plan: &mut HashMap<&'a str, String>,
@@ -396,8 +446,8 @@ fn check_queues<'a>(
     }
 }
 
-/// What the distributor itself refuses in one queue (a zero ring timeout, exit keys that
-/// are not keys, ...), reported at the key to fix.
+/// What the distributor itself refuses in one queue (a zero ring timeout, a callback key
+/// that is not a key, ...), reported at the key to fix.
 fn check_distributor(queue: &crate::model::Queue, at: &str, found: &mut Found) {
     use sb_acd::ConfigError as E;
     let config = sb_acd::AcdConfig {
@@ -414,9 +464,7 @@ fn check_distributor(queue: &crate::model::Queue, at: &str, found: &mut Found) {
             E::DuplicateQueue(_) | E::DuplicateAgent(_) => continue,
             E::ZeroSeconds { key, .. } => (*key).to_owned(),
             E::EscalationOrder(_) => "escalation".to_owned(),
-            E::NotAKey { key, .. } if queue.callback_key == Some(*key) => "callback_key".to_owned(),
-            E::NotAKey { .. } => "exit_keys".to_owned(),
-            E::KeyTwice { .. } => "callback_key".to_owned(),
+            E::NotAKey { .. } => "callback_key".to_owned(),
             E::NoPeriodicMessages(_) => "periodic_frequency".to_owned(),
         };
         let message = error.to_string();

@@ -319,6 +319,7 @@ fn queue_names_must_be_unique() {
         |c| {
             c.queues[1].name = "sales".into();
             c.dids[2].target = "queue:sales".into();
+            queue_step(c, "support").queue = "sales".into();
         },
         r#"queue[1].name: "sales" is already used by queue[0]"#,
     );
@@ -330,6 +331,7 @@ fn queue_name_must_not_be_empty() {
         |c| {
             c.queues[1].name = String::new();
             c.dids[2].target = "queue:sales".into();
+            queue_step(c, "support").queue = "sales".into();
         },
         "queue[1].name: must not be empty",
     );
@@ -456,6 +458,20 @@ fn pbx_drain_timeout_is_at_most_3600() {
         "pbx.drain_timeout_secs: must be at most 3600 seconds, not 3601",
     );
     assert_valid(|c| c.pbx.drain_timeout_secs = 0);
+}
+
+#[test]
+fn pbx_max_calls_is_1_to_100000() {
+    assert_error(
+        |c| c.pbx.max_calls = 0,
+        "pbx.max_calls: must be 1 to 100000 calls, not 0",
+    );
+    assert_error(
+        |c| c.pbx.max_calls = 100_001,
+        "pbx.max_calls: must be 1 to 100000 calls, not 100001",
+    );
+    assert_valid(|c| c.pbx.max_calls = 1);
+    assert_valid(|c| c.pbx.max_calls = 100_000);
 }
 
 // [numbering].
@@ -743,5 +759,65 @@ users = { "7" = "105" }
     let config = sb_config::parse(&text).unwrap();
     assert!(!format!("{config:?}").contains("t0ken"));
     let written = toml::to_string(&config).unwrap();
+    assert_eq!(sb_config::parse(&written), Ok(config));
+}
+
+// Queue steps of scenarios.
+
+/// The demo's `main` scenario step `name`, a queue step.
+fn queue_step<'a>(config: &'a mut Config, name: &str) -> &'a mut sb_flow::scenario::QueueStep {
+    let step = config
+        .scenarios
+        .get_mut("main")
+        .and_then(|main| main.steps.get_mut(name));
+    match step {
+        Some(sb_flow::scenario::StepConfig::Queue(step)) => step,
+        other => panic!("the demo's main.{name} is a queue step: {other:?}"),
+    }
+}
+
+fn sales_step(config: &mut Config) -> &mut sb_flow::scenario::QueueStep {
+    queue_step(config, "sales")
+}
+
+#[test]
+fn a_queue_step_names_a_queue_and_its_exit_keys_are_not_the_callback_key() {
+    assert_error(
+        |c| sales_step(c).queue = "sale".into(),
+        r#"scenario.main.steps.sales.queue: unknown queue "sale""#,
+    );
+    let callback_and_exit = |c: &mut Config| {
+        c.queues[0].callback_key = Some('*');
+        let exits = &mut sales_step(c).exit_keys;
+        exits.insert("*".into(), "operator".into());
+        exits.insert("0".into(), "operator".into());
+    };
+    assert_error(
+        callback_and_exit,
+        r#"scenario.main.steps.sales.exit_keys.*: "*" is the callback key of queue "sales"; an exit key must differ"#,
+    );
+    assert_valid(|c| {
+        c.queues[0].callback_key = Some('*');
+        sales_step(c)
+            .exit_keys
+            .insert("0".into(), "operator".into());
+    });
+    assert_error(
+        |c| c.queues[0].callback_key = Some('x'),
+        r#"queue[0].callback_key: 'x' is not a keypad key (0-9, *, #)"#,
+    );
+}
+
+#[test]
+fn queue_keys_round_trip_through_toml() {
+    let mut config = demo();
+    config.queues[0].callback_key = Some('*');
+    config.queues[0].callback_attempts = 2;
+    config.queues[0].callback_pause = 30;
+    sales_step(&mut config)
+        .exit_keys
+        .insert("0".into(), "operator".into());
+    let written = toml::to_string(&config).unwrap();
+    assert!(written.contains("callback_key = \"*\""), "{written}");
     assert_eq!(sb_config::parse(&written), Ok(config));
 }

@@ -31,12 +31,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::time::Duration;
 
+use sb_secret::Secret;
 use serde::Deserialize;
 
 use crate::number::NumberPlan;
 use crate::person::SourceId;
 use crate::resolve::ResolverConfig;
-use crate::secret::Secret;
 use crate::source::http_checks;
 
 /// `[icm]`.

@@ -13,12 +13,11 @@ pub mod config;
 pub mod number;
 mod person;
 pub mod resolve;
-mod secret;
 mod service;
 pub mod source;
 
 pub use config::IcmConfig;
 pub use person::{Employee, Person, SourceId};
-pub use secret::Secret;
+pub use sb_secret::Secret;
 pub use service::{system_clock, Clock, Icm, Resolution};
 pub use source::{Source, SourceError};

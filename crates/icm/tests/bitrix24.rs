@@ -23,6 +23,13 @@ async fn method(
     Path((user, token, method)): Path<(String, String, String)>,
     Query(q): Query<BTreeMap<String, String>>,
 ) -> Response {
+    if user == "9" && token == TOKEN {
+        // A portal over its request limit: the error comes with HTTP 200.
+        return json(
+            StatusCode::OK,
+            j!({"error": "QUERY_LIMIT_EXCEEDED", "error_description": "Too many requests"}),
+        );
+    }
     if user != "1" || token != TOKEN {
         return json(
             StatusCode::UNAUTHORIZED,
@@ -143,4 +150,21 @@ async fn a_wrong_webhook_fails_without_showing_it() {
         .await
         .unwrap_err();
     assert!(!refused.to_string().contains(TOKEN), "{refused}");
+}
+
+#[tokio::test]
+async fn errors_in_the_body_and_a_mistyped_webhook_are_failures_not_not_found() {
+    let base = bitrix24().await;
+    let limited = adapter(format!("{base}/rest/9/{TOKEN}/"), &[])
+        .lookup("+74951234567")
+        .await
+        .unwrap_err();
+    assert_eq!(limited, SourceError::Refused("QUERY_LIMIT_EXCEEDED".into()));
+    assert_eq!(limited.to_string(), "error QUERY_LIMIT_EXCEEDED");
+    // No such method under this path: 404, which must not read as "nobody found".
+    let mistyped = adapter(format!("{base}/rest/1/{TOKEN}/crm/"), &[])
+        .lookup("+74951234567")
+        .await
+        .unwrap_err();
+    assert_eq!(mistyped, SourceError::Status(404));
 }

@@ -1,4 +1,5 @@
-//! Megaplan API v3 against a local server speaking it: `GET /api/v3/contractor?{json}`.
+//! Megaplan API v3 against a local server speaking it: `GET /api/v3/contractor?{json}`
+//! with a Bearer token, the answer's `responsibles` and `contactInfo` as documented.
 
 mod common;
 
@@ -21,7 +22,7 @@ async fn contractors(headers: HeaderMap, RawQuery(query): RawQuery) -> Response 
     if !bearer(&headers, TOKEN) {
         return json(
             StatusCode::UNAUTHORIZED,
-            j!({"meta": {"status": 401, "errors": []}}),
+            j!({"meta": {"status": 401, "errors": [{"field": null, "message": "Unauthorized"}]}}),
         );
     }
     // API v3: the parameters are one URL-encoded JSON object.
@@ -29,23 +30,43 @@ async fn contractors(headers: HeaderMap, RawQuery(query): RawQuery) -> Response 
         .decode_utf8_lossy()
         .into_owned();
     let params: serde_json::Value = serde_json::from_str(&text).expect("JSON in the query");
+    // A list answer leaves these out unless they are asked for.
+    assert_eq!(
+        params["fields"],
+        j!(["responsibles", "contactInfo"]),
+        "{params}"
+    );
+    let phone = |value: &str| j!({"contentType": "ContactInfo", "type": "phone", "value": value});
     let data = match params["q"].as_str() {
         Some("4951234567") => j!([{
             "contentType": "ContractorHuman",
             "id": "1000005",
             "name": "Ivan Petrov",
+            "contactInfo": [
+                {"contentType": "Address", "type": {"contentType": "AddressType", "id": "1"},
+                 "value": "Moscow"},
+                phone("8 (495) 123-45-67")
+            ],
             "responsibles": [{"contentType": "Employee", "id": "1000001"}]
         }]),
         Some("4957654321") => j!([
+            // Found by a note, not by its phone: passed over.
+            {"contentType": "ContractorHuman", "id": "1000009",
+             "contactInfo": [phone("+7 916 000-00-00")],
+             "responsibles": [{"contentType": "Employee", "id": "1000003"}]},
             {"contentType": "ContractorCompany", "id": "1000010", "responsibles": []},
+            // A group is responsible first; the employee after it is the manager.
             {"contentType": "ContractorCompany", "id": "1000011",
-             "responsible": {"contentType": "Employee", "id": "1000002"}}
+             "contactInfo": [phone("+74957654321")],
+             "responsibles": [{"contentType": "Group", "id": "7"},
+                              {"contentType": "Employee", "id": "1000002"}]}
         ]),
         _ => j!([]),
     };
     json(
         StatusCode::OK,
-        j!({"meta": {"status": 200, "errors": []}, "data": data}),
+        j!({"meta": {"status": 200, "errors": [], "pagination": {"count": 1, "limit": 10}},
+            "data": data}),
     )
 }
 
@@ -78,6 +99,7 @@ async fn a_client_names_its_responsible_employee() {
             extension: None
         }
     );
+    // The first hit is a note, the second has nobody, the third names a group first.
     let company = adapter(&base, TOKEN)
         .lookup("+74957654321")
         .await

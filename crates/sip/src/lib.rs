@@ -9,6 +9,9 @@ mod call;
 mod clock;
 pub mod digest;
 pub mod location;
+mod mailbox;
+mod missed;
+mod mwi;
 mod plan;
 mod presence;
 mod queue;
@@ -19,6 +22,8 @@ mod server;
 pub mod validate;
 
 pub use clock::PbxClock;
+pub use missed::{TaskEvent, TaskEvents, TASK_EVENT_CAPACITY};
+pub use mwi::{CountsError, CountsFuture, MailboxCounts, MessageCounts, Mwi, NoMailboxes};
 pub use plan::{check_plan, PlanError, Voice, HOLD_CLASS};
 pub use queue::{AgentView, QueueCallerView, QueueView, QueuesView};
 pub use server::{

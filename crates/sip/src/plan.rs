@@ -198,6 +198,7 @@ fn implicit_queue_scenario(queue: &str) -> ScenarioConfig {
             "queue".to_owned(),
             StepConfig::Queue(QueueStep {
                 queue: queue.to_owned(),
+                exit_keys: BTreeMap::new(),
                 on: BTreeMap::new(),
                 next: Some("end".to_owned()),
             }),

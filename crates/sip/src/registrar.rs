@@ -107,6 +107,7 @@ pub(crate) async fn handle_register(shared: &Shared, tx: &mut Transaction) {
             .user_agent_header()
             .map(|u| u.value().to_string()),
     };
+    let known = shared.location.lock().lookup(&extension.number, now);
     let result = shared
         .location
         .lock()
@@ -114,6 +115,7 @@ pub(crate) async fn handle_register(shared: &Shared, tx: &mut Transaction) {
     match result {
         Ok(bindings) => {
             info!(extension = %extension.number, %source, devices = bindings.len(), "registered");
+            shared.mwi.registered(&extension.number, &known, &bindings);
             let agent = extension.number.clone();
             shared.queues.event(if bindings.is_empty() {
                 sb_acd::Event::AgentUnreachable { agent }

@@ -60,6 +60,8 @@ pub enum Route {
     Queue { name: String },
     /// An agent's own code: `*45` logs in or out of one's queues, `*46` pauses or unpauses.
     AgentCode { code: AgentCode },
+    /// Listening to voicemail by phone: `*97` one's own box, `*98` a box keyed in.
+    Mailbox { code: MailboxCode },
     /// A number that exists but leads to a part of the PBX not built yet (a queue): the
     /// caller gets 480 and the log names the target.
     NotAvailable { target: String },
@@ -74,6 +76,15 @@ pub enum AgentCode {
     Login,
     /// `*46`: pause, or unpause.
     Pause,
+}
+
+/// The voicemail codes (DEMO.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailboxCode {
+    /// `*97`: the caller's own box.
+    Own,
+    /// `*98`: any box, its number keyed after the call is answered.
+    Any,
 }
 
 /// The digits of a dialled number: `+7 (495) 000-00-00` and `74950000000` are the same DID.
@@ -111,6 +122,16 @@ pub fn route(config: &Config, caller: &Caller, dialled: &str) -> Route {
                 "*46" => {
                     return Route::AgentCode {
                         code: AgentCode::Pause,
+                    }
+                }
+                "*97" => {
+                    return Route::Mailbox {
+                        code: MailboxCode::Own,
+                    }
+                }
+                "*98" => {
+                    return Route::Mailbox {
+                        code: MailboxCode::Any,
                     }
                 }
                 _ => {}
@@ -288,5 +309,24 @@ mod tests {
             }
         );
         assert_eq!(route(&config, &from_trunk(), "*45"), Route::NotFound);
+    }
+
+    #[test]
+    fn voicemail_codes_from_inside_only() {
+        let config = sb_config::demo();
+        assert_eq!(
+            route(&config, &from_ext(), "*97"),
+            Route::Mailbox {
+                code: MailboxCode::Own
+            }
+        );
+        assert_eq!(
+            route(&config, &from_ext(), "*98"),
+            Route::Mailbox {
+                code: MailboxCode::Any
+            }
+        );
+        assert_eq!(route(&config, &from_trunk(), "*97"), Route::NotFound);
+        assert_eq!(route(&config, &from_trunk(), "*98"), Route::NotFound);
     }
 }

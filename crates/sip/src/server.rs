@@ -28,7 +28,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
 /// The methods the PBX answers, as advertised in `Allow`.
-const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE";
+const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE, SUBSCRIBE";
 
 /// What the SIP layer needs from the rest of the PBX.
 pub struct SipSettings {
@@ -46,6 +46,13 @@ pub struct SipSettings {
     /// Builds the service again from a reloaded configuration (its `[icm]` may have
     /// changed); without it a reload keeps the service it has.
     pub icm_builder: Option<IcmBuilder>,
+    /// The database of voicemail messages, mailbox PINs and greetings.
+    pub store: sb_store::Store,
+    /// Where missed and answered calls go for the callback tasks.
+    pub tasks: crate::TaskEvents,
+    /// Woken when a message is left, so the mailer sends its e-mails now rather than at
+    /// its next round.
+    pub mail_wake: Arc<tokio::sync::Notify>,
 }
 
 /// Builds the responsible-manager service for a configuration (`None` without `[icm]`);
@@ -73,7 +80,8 @@ pub(crate) struct Shared {
     pub voice: Voice,
     pub presence: Arc<Presence>,
     pub auth: DigestAuth,
-    pub location: Mutex<Location>,
+    /// Shared with [`crate::mwi::Mwi`], which NOTIFYs registered devices.
+    pub location: Arc<Mutex<Location>>,
     pub dialogs: Arc<DialogLayer>,
     pub media: Media,
     pub records: CallRecordSink,
@@ -85,11 +93,21 @@ pub(crate) struct Shared {
     /// Cancelled when the drain timeout runs out: calls still up are ended.
     pub hangup_all: CancellationToken,
     pub active_calls: AtomicUsize,
+    /// Whether a new call may start: `[pbx] max_calls` and the event loop's lag.
+    pub admission: call::admission::Admission,
+    /// Hang-ups still waiting for the far end's answer, after their calls ended (see
+    /// [`call::hangup`]); waited for on shutdown.
+    pub background: tokio_util::task::TaskTracker,
     /// The queue service (the distributor and its agents).
     pub queues: crate::queue::Queues,
+    /// Message-waiting indication: SUBSCRIBEs to `message-summary` and the NOTIFYs.
+    pub mwi: crate::mwi::Mwi,
     /// The responsible-manager service, when `[icm]` is configured; replaced on reload.
     icm: RwLock<Option<Arc<sb_icm::Icm>>>,
     icm_builder: Option<IcmBuilder>,
+    pub store: sb_store::Store,
+    pub tasks: crate::TaskEvents,
+    pub mail_wake: Arc<tokio::sync::Notify>,
 }
 
 /// The receive buffer asked for on the SIP UDP socket. The kernel's default (about 200 KiB)
@@ -152,6 +170,14 @@ impl SipServer {
         .map_err(|e: rsipstack::sip::Error| SipError::Endpoint(e.to_string()))?;
         let pbx = &settings.config.pbx;
         let plan = Plan::new(settings.config.clone(), &settings.voice, &BTreeMap::new())?;
+        let location = Arc::new(Mutex::new(Location::new()));
+        let mwi = crate::mwi::Mwi::start(
+            endpoint.inner.clone(),
+            location.clone(),
+            &pbx.domain,
+            contact.clone(),
+            cancel.child_token(),
+        );
         let shared = Arc::new(Shared {
             auth: DigestAuth::new(&pbx.domain, Duration::from_secs(pbx.nonce_ttl_secs))
                 .offering_sha256(pbx.digest_sha256),
@@ -159,7 +185,7 @@ impl SipServer {
             overrides: Mutex::new(BTreeMap::new()),
             voice: settings.voice,
             presence: Arc::default(),
-            location: Mutex::new(Location::new()),
+            location,
             dialogs,
             media: settings.media,
             records: settings.records,
@@ -168,15 +194,28 @@ impl SipServer {
             draining: CancellationToken::new(),
             hangup_all: CancellationToken::new(),
             active_calls: AtomicUsize::new(0),
+            admission: call::admission::Admission::default(),
+            background: tokio_util::task::TaskTracker::new(),
             queues: crate::queue::Queues::start(&settings.config, settings.clock),
+            mwi,
             icm: RwLock::new(settings.icm),
             icm_builder: settings.icm_builder,
+            store: settings.store,
+            tasks: settings.tasks,
+            mail_wake: settings.mail_wake,
         });
         Ok(SipServer {
             shared,
             endpoint,
             cancel,
         })
+    }
+
+    /// The message-waiting service: plug the voicemail store in with
+    /// [`crate::Mwi::set_counts`] before [`SipServer::run`], and call
+    /// [`crate::Mwi::changed`] whenever a mailbox changes.
+    pub fn mwi(&self) -> crate::mwi::Mwi {
+        self.shared.mwi.clone()
     }
 
     /// A handle on the live state (calls in progress, registrations) for the API.
@@ -199,6 +238,10 @@ impl SipServer {
         let endpoint_inner = self.endpoint.inner.clone();
         let serve = tokio::spawn(async move { endpoint_inner.serve().await });
         let purge = tokio::spawn(purge_lapsed_bindings(self.shared.clone()));
+        let probe = {
+            let shared = self.shared.clone();
+            tokio::spawn(async move { shared.admission.probe().await })
+        };
         info!(addr = ?self.endpoint.get_addrs(), "SIP listening");
 
         tokio::pin!(shutdown);
@@ -232,7 +275,9 @@ impl SipServer {
                     tokio::spawn(dispatch(self.shared.clone(), tx));
                 },
                 _ = ticker.tick() => {
-                    if self.shared.active_calls.load(Ordering::SeqCst) == 0 {
+                    if self.shared.active_calls.load(Ordering::SeqCst) == 0
+                        && self.shared.background.is_empty()
+                    {
                         break;
                     }
                     if !forced && Instant::now() >= deadline {
@@ -248,6 +293,7 @@ impl SipServer {
             }
         }
         purge.abort();
+        probe.abort();
         self.cancel.cancel();
         serve.abort();
         Ok(())
@@ -371,6 +417,22 @@ impl SipStatus {
         self.shared.clock.now()
     }
 
+    /// The message-waiting service, for whoever changes a mailbox (the API, the store).
+    pub fn mwi(&self) -> crate::mwi::Mwi {
+        self.shared.mwi.clone()
+    }
+
+    /// The configuration in force now (it changes on reload), for services outside the
+    /// SIP layer that follow it: the mailer, the task keeper, message-waiting counts.
+    pub fn config(&self) -> Arc<Config> {
+        self.shared.plan().config.clone()
+    }
+
+    /// The responsible-manager service in force now (rebuilt on reload), if configured.
+    pub fn icm(&self) -> Option<Arc<sb_icm::Icm>> {
+        self.shared.icm()
+    }
+
     /// Every queue's live figures and callers, and every agent's state.
     pub fn queues(&self) -> crate::queue::QueuesView {
         self.shared.queues.view()
@@ -420,6 +482,9 @@ async fn dispatch(shared: Arc<Shared>, mut tx: Transaction) {
         }
         return;
     }
+    if tx.original.method == Method::Subscribe {
+        return crate::mwi::handle_subscribe(&shared, tx).await;
+    }
     let in_dialog = tx
         .original
         .to_header()
@@ -449,7 +514,6 @@ async fn dispatch(shared: Arc<Shared>, mut tx: Transaction) {
         Method::Bye | Method::Cancel | Method::Update | Method::Info => {
             reply(&mut tx, StatusCode::CallTransactionDoesNotExist, vec![]).await;
         }
-        Method::Subscribe => reply(&mut tx, StatusCode::BadEvent, vec![]).await,
         _ => {
             let headers = vec![Header::Allow(ALLOW.into())];
             reply(&mut tx, StatusCode::MethodNotAllowed, headers).await;

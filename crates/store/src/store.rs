@@ -60,16 +60,25 @@ const SELECT_CALL: &str = "SELECT
         disposition, hangup_by, sip_cause, reason
     FROM calls";
 
-/// Switchboard's database. Cheap to clone: clones share one connection pool, so the SIP layer,
-/// the background writer and the API can each hold one.
+/// The voicemail directory's name inside the data directory: each box's messages and
+/// greetings are files below it (`src/mailbox.rs`).
+pub const VOICEMAIL_DIR: &str = "voicemail";
+
+/// Switchboard's database, and the voicemail files whose rows it holds. Cheap to clone: clones
+/// share one connection pool, so the SIP layer, the background writer and the API can each
+/// hold one.
 #[derive(Debug, Clone)]
 pub struct Store {
     pub(crate) pool: SqlitePool,
+    /// Where voicemail audio lives; `None` for an in-memory store not given one, whose
+    /// voicemail calls then fail with [`StoreError::NoVoicemailDir`].
+    pub(crate) voicemail_dir: Option<PathBuf>,
 }
 
 impl Store {
     /// Opens (creating when missing) `switchboard.db` in `data_dir`, creating the directory too,
     /// and brings its schema up to date, so a first start on an empty disk just works.
+    /// Voicemail lives in [`VOICEMAIL_DIR`] beside the database, created with the first message.
     ///
     /// The database runs in WAL mode with `synchronous=NORMAL`: readers never block the writer,
     /// and a commit costs no fsync; a power cut may lose the last commits, never corrupt the file.
@@ -94,11 +103,13 @@ impl Store {
                 path: path.clone(),
                 source,
             })?;
-        Store::migrated(pool, path).await
+        let store = Store::migrated(pool, path).await?;
+        Ok(store.with_voicemail_dir(data_dir.join(VOICEMAIL_DIR)))
     }
 
     /// Opens a fresh, empty, migrated database that lives in memory, for tests and for a
     /// demonstration run that should leave nothing on disk. It disappears with the last clone.
+    /// It has no voicemail directory until given one with [`Store::with_voicemail_dir`].
     pub async fn open_in_memory() -> Result<Store, StoreError> {
         let path = PathBuf::from(":memory:");
         // sqlx names each `sqlite::memory:` database uniquely, so two stores never share one.
@@ -128,7 +139,20 @@ impl Store {
             .run(&pool)
             .await
             .map_err(|source| StoreError::Migrate { path, source })?;
-        Ok(Store { pool })
+        Ok(Store {
+            pool,
+            voicemail_dir: None,
+        })
+    }
+
+    /// This store with its voicemail files in `dir` (created with the first message): how a
+    /// test or a demonstration gives an in-memory database a place for audio, and how a
+    /// deployment puts audio on another disk than the database.
+    pub fn with_voicemail_dir(self, dir: impl Into<PathBuf>) -> Store {
+        Store {
+            voicemail_dir: Some(dir.into()),
+            ..self
+        }
     }
 
     /// Writes one call with its trace, in one transaction: the call's row and its trace
@@ -421,7 +445,7 @@ impl CallRow {
 mod tests {
     use super::*;
     use crate::record::{Disposition, HangupBy};
-    use crate::test_support::{answered_call, at, traced_call};
+    use crate::test_support::{answered_call, at, query_plan, traced_call};
     use chrono::TimeDelta;
 
     #[tokio::test]
@@ -519,15 +543,6 @@ mod tests {
             ["newest", "middle"]
         );
         assert!(store.recent_calls(0).await.expect("read").is_empty());
-    }
-
-    async fn query_plan(store: &Store, sql: &str) -> Vec<String> {
-        let plan: Vec<(i64, i64, i64, String)> =
-            sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
-                .fetch_all(&store.pool)
-                .await
-                .expect("query plan");
-        plan.into_iter().map(|step| step.3).collect()
     }
 
     /// At ten million rows a sort or a full scan is seconds; these lookups must walk an index.

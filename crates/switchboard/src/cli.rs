@@ -94,6 +94,49 @@ pub enum Command {
     /// Print the running PBX's queues (waiting callers, figures) and agents' states, from
     /// its HTTP API at --http-listen.
     Queues,
+    /// Print the messages of one voicemail box, new and saved, oldest first.
+    Voicemail {
+        /// The box: an extension number, or a shared box's name (`general`).
+        #[arg(value_name = "BOX")]
+        mailbox: String,
+    },
+    /// Print the callback tasks (the open ones unless --all), most recent activity first;
+    /// or, with `close`, close one by hand.
+    #[command(args_conflicts_with_subcommands = true)]
+    Tasks {
+        #[command(flatten)]
+        list: TaskList,
+        #[command(subcommand)]
+        action: Option<TaskAction>,
+    },
+}
+
+/// Which callback tasks `switchboard tasks` prints.
+#[derive(Debug, clap::Args)]
+pub struct TaskList {
+    /// Closed tasks too, not only the open ones.
+    #[arg(long)]
+    pub all: bool,
+    /// Only the tasks of one assignee: an extension (104), queue:NAME or mailbox:NAME, as
+    /// the ASSIGNED TO column prints them.
+    #[arg(long, value_name = "WHO")]
+    pub assigned: Option<String>,
+    /// How many tasks to show at most.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
+    pub limit: u32,
+}
+
+/// What `switchboard tasks` can do besides listing.
+#[derive(Debug, Subcommand)]
+pub enum TaskAction {
+    /// Close a task by hand: the customer was reached without a call through the PBX.
+    Close {
+        /// The task's id (the first column of `switchboard tasks`).
+        id: i64,
+        /// Who closed it, kept with the task; by default the login name.
+        #[arg(long, value_name = "NAME", env = "USER", default_value = "cli")]
+        by: String,
+    },
 }
 
 /// An inclusive UDP port range, `LOW-HIGH`.
@@ -157,6 +200,35 @@ mod tests {
             "{cli:?}"
         );
         assert!(Cli::try_parse_from(["switchboard", "trace"]).is_err());
+    }
+
+    #[test]
+    fn tasks_list_or_close_one() {
+        let parse = |args: &[&str]| Cli::try_parse_from([&["switchboard", "tasks"], args].concat());
+        let cli = parse(&["--all", "--assigned", "queue:sales", "--limit", "5"]).expect("parses");
+        let Some(Command::Tasks { list, action: None }) = cli.command else {
+            panic!("a list: {cli:?}");
+        };
+        assert!(list.all);
+        assert_eq!(list.assigned.as_deref(), Some("queue:sales"));
+        assert_eq!(list.limit, 5);
+
+        let cli = parse(&["close", "7", "--by", "anna"]).expect("parses");
+        assert!(
+            matches!(
+                &cli.command,
+                Some(Command::Tasks { action: Some(TaskAction::Close { id: 7, by }), .. })
+                    if by == "anna"
+            ),
+            "{cli:?}"
+        );
+        assert!(parse(&["close"]).is_err(), "an id is needed");
+        assert!(parse(&["close", "seven"]).is_err());
+        assert!(parse(&["--limit", "0"]).is_err());
+        assert!(
+            parse(&["--all", "close", "7"]).is_err(),
+            "listing flags do not close"
+        );
     }
 
     #[test]

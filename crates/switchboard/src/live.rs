@@ -57,6 +57,7 @@ impl LiveView for SipLiveView {
                             position: c.position,
                             waited_secs: c.waited_secs,
                             ringing: c.ringing,
+                            callback: c.callback,
                         })
                         .collect(),
                 })

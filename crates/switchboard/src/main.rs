@@ -4,15 +4,19 @@ mod cli;
 mod control;
 mod icm;
 mod live;
+mod mailer;
+mod messages;
 mod moh;
 mod queues;
 mod reload;
 mod serve;
+mod tasks;
 mod trace;
 mod voice;
+mod voicemail;
 
 use clap::Parser;
-use cli::{Cli, Command};
+use cli::{Cli, Command, TaskAction};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -38,9 +42,18 @@ fn main() -> ExitCode {
         Some(Command::Trace { call }) => {
             serve::runtime_and(|| trace::print_trace(&cli.server, &call))
         }
+        Some(Command::Tasks { list, action }) => match action {
+            None => serve::runtime_and(|| tasks::print_tasks(&cli.server, &list)),
+            Some(TaskAction::Close { id, by }) => {
+                serve::runtime_and(|| tasks::print_close(&cli.server, id, &by))
+            }
+        },
         Some(Command::Queues) => {
             let http = cli.server.http_listen;
             serve::runtime_and(|| queues::print_queues(http))
+        }
+        Some(Command::Voicemail { mailbox }) => {
+            serve::runtime_and(|| messages::print_messages(&cli.server, &mailbox))
         }
         None => serve::runtime_and(|| serve::run(cli.server)),
     }

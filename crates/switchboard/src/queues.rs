@@ -62,16 +62,20 @@ fn render(view: &Value) -> String {
             q["unreachable"],
         ));
         for c in q["callers"].as_array().unwrap_or(&empty) {
-            out.push_str(&format!(
-                "  {:>3}. {}  waited {} s{}\n",
-                c["position"],
-                c["call"].as_str().unwrap_or_default(),
-                c["waited_secs"],
-                if c["ringing"].as_bool() == Some(true) {
-                    ", ringing"
+            let flag = |key: &str, text: &'static str| {
+                if c[key].as_bool() == Some(true) {
+                    text
                 } else {
                     ""
                 }
+            };
+            out.push_str(&format!(
+                "  {:>3}. {}  waited {} s{}{}\n",
+                c["position"],
+                c["call"].as_str().unwrap_or_default(),
+                c["waited_secs"],
+                flag("callback", ", callback"),
+                flag("ringing", ", ringing"),
             ));
         }
     }
@@ -101,7 +105,9 @@ mod tests {
             "queues": [{"name": "sales", "number": "700", "strategy": "ring_all", "waiting": 1,
                 "longest_wait_secs": 12, "logged_in": 3, "available": 2, "busy": 1, "paused": 0,
                 "unreachable": 0, "members": ["103"],
-                "callers": [{"call": "c1", "position": 1, "waited_secs": 12, "ringing": true}]}],
+                "callers": [{"call": "c1", "position": 1, "waited_secs": 12, "ringing": true},
+                    {"call": "c2", "position": 2, "waited_secs": 5, "ringing": false,
+                        "callback": true}]}],
             "agents": [{"agent": "103", "state": "paused", "reason": "*46"}]
         });
         let text = render(&view);
@@ -110,6 +116,7 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("1. c1  waited 12 s, ringing"), "{text}");
+        assert!(text.contains("2. c2  waited 5 s, callback\n"), "{text}");
         assert!(text.contains("103      paused (*46)"), "{text}");
     }
 }

@@ -90,6 +90,7 @@ pub async fn run(args: ServerArgs) -> Result<()> {
     let store = Store::open(&args.data_dir)
         .await
         .with_context(|| format!("cannot open the database in {}", args.data_dir.display()))?;
+    crate::voicemail::recover(&store, &config).await?;
     let http = tokio::net::TcpListener::bind(args.http_listen)
         .await
         .with_context(|| format!("cannot listen for HTTP on {}", args.http_listen))?;
@@ -118,6 +119,8 @@ pub async fn run(args: ServerArgs) -> Result<()> {
             crate::icm::build(config, &store, clock).map_err(|e| format!("{e:#}"))
         })
     };
+    let (tasks, task_events) = sb_sip::TaskEvents::channel();
+    let mail_wake = Arc::new(tokio::sync::Notify::new());
     let server = SipServer::bind(SipSettings {
         listen: args.sip_listen,
         advertise_ip,
@@ -128,8 +131,41 @@ pub async fn run(args: ServerArgs) -> Result<()> {
         clock,
         icm,
         icm_builder: Some(icm_builder),
+        store: store.clone(),
+        tasks,
+        mail_wake: mail_wake.clone(),
     })
     .await?;
+    server
+        .mwi()
+        .set_counts(Arc::new(crate::voicemail::StoreCounts {
+            store: store.clone(),
+            status: server.status(),
+        }));
+    let keeper = {
+        let config = server.status();
+        let icm = server.status();
+        crate::tasks::TaskKeeper::new(
+            store.clone(),
+            Arc::new(move || config.config()),
+            Arc::new(move || icm.icm()),
+        )
+    };
+    let stop_mailer = tokio_util::sync::CancellationToken::new();
+    let mailer = tokio::spawn(crate::mailer::run(
+        store.clone(),
+        {
+            let status = server.status();
+            move || status.config()
+        },
+        mail_wake.clone(),
+        move || clock.now(),
+        stop_mailer.clone(),
+    ));
+    let (stop_keeper, keeper_stopped) = tokio::sync::oneshot::channel::<()>();
+    let keeper = tokio::spawn(keeper.run(task_events, async {
+        keeper_stopped.await.ok();
+    }));
     info!(
         sip = %args.sip_listen,
         http = %args.http_listen,
@@ -160,6 +196,14 @@ pub async fn run(args: ServerArgs) -> Result<()> {
         Ok(Err(e)) => error!(error = %e, "HTTP server failed"),
         Err(e) => error!(error = %e, "HTTP server task failed"),
         Ok(Ok(())) => {}
+    }
+    stop_mailer.cancel();
+    if tokio::time::timeout(FLUSH_TIMEOUT, mailer).await.is_err() {
+        warn!("the mailer did not stop in time");
+    }
+    stop_keeper.send(()).ok();
+    if tokio::time::timeout(FLUSH_TIMEOUT, keeper).await.is_err() {
+        warn!("the callback task keeper did not finish in time");
     }
     match tokio::time::timeout(FLUSH_TIMEOUT, writer).await {
         Ok(Ok(())) => info!("call records flushed; stopped"),

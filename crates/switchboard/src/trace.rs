@@ -28,7 +28,7 @@ pub async fn print_trace(args: &ServerArgs, key: &str) -> Result<()> {
 
 /// Opens the database in `data_dir`, refusing to create one: a mistyped `--data-dir` should
 /// say so, not leave an empty database behind and report the call missing.
-async fn open_existing(data_dir: &Path) -> Result<Store> {
+pub(crate) async fn open_existing(data_dir: &Path) -> Result<Store> {
     let file = data_dir.join(DATABASE_FILE);
     if !file.is_file() {
         bail!(

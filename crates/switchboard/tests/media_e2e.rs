@@ -166,6 +166,9 @@ default = "vm"
 kind = "voicemail"
 box = "medbox"
 
+[[mailbox]]
+name = "medbox"
+
 # English for this call, a prompt (damaged in the override directory of the prompt test),
 # another prompt, then the PBX hangs up.
 [scenario.med_lang]
@@ -653,21 +656,6 @@ fn the_info_that_ends_the_call_is_answered_before_the_bye() {
 // 5. and 6. Voicemail recordings
 // ---------------------------------------------------------------------------------------
 
-/// The WAV files in the voicemail box `name`.
-fn messages(pbx: &Pbx, name: &str) -> Vec<PathBuf> {
-    let dir = pbx.data_dir.join("voicemail").join(name);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "wav"))
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
-    files
-}
-
 /// Whether the last `n` packets of `packets` are the 1 kHz beep.
 fn ends_with_beep(packets: &[(Instant, mc::Packet)], codec: Codec, n: usize) -> bool {
     if packets.len() < n {
@@ -748,7 +736,7 @@ fn a_voicemail_message_is_recorded_as_sent() {
     );
 
     let files = wait_until("the voicemail message", RECORD_TIMEOUT, || {
-        let files = messages(&pbx, "medbox");
+        let files = common::scenario::voicemail_messages(&pbx, "medbox");
         (!files.is_empty()).then_some(files)
     });
     assert_eq!(files.len(), 1, "{files:?}");
@@ -831,7 +819,7 @@ fn a_voicemail_message_ends_after_seven_seconds_of_silence() {
         "the PBX hung up {after_silence:?} after the caller fell silent, not about 7 s"
     );
     let files = wait_until("the voicemail message", RECORD_TIMEOUT, || {
-        let files = messages(&pbx, "medbox");
+        let files = common::scenario::voicemail_messages(&pbx, "medbox");
         (!files.is_empty()).then_some(files)
     });
     let wav = mc::read_wav(&std::fs::read(&files[0]).unwrap()).expect("a valid WAV");
@@ -845,18 +833,14 @@ fn a_voicemail_message_ends_after_seven_seconds_of_silence() {
     assert!(c >= 0.99, "correlation {c:.4} at lag {lag}");
 }
 
-/// `<UTC time>-<call id, 8 chars>.wav`: 20261123T193005Z-0a1b2c3d.wav.
+/// `msg-<message id>.wav`: the message's row in the database has that id.
 fn check_message_name(name: &str) {
-    let ok = name.len() == "20261123T193005Z-0a1b2c3d.wav".len()
-        && name.ends_with(".wav")
-        && name.as_bytes()[8] == b'T'
-        && name.as_bytes()[15] == b'Z'
-        && name.as_bytes()[16] == b'-'
-        && name[..8].bytes().all(|b| b.is_ascii_digit())
-        && name[9..15].bytes().all(|b| b.is_ascii_digit());
+    let id = name
+        .strip_prefix("msg-")
+        .and_then(|rest| rest.strip_suffix(".wav"));
     assert!(
-        ok,
-        "voicemail file name {name:?} is not <UTC time>-<call id>.wav"
+        id.is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())),
+        "voicemail file name {name:?} is not msg-<id>.wav"
     );
 }
 
@@ -890,7 +874,7 @@ fn hang_up_at_the_beep(after_beep_start: Duration) {
         packets.len()
     );
     let files = wait_until_or_none(RECORD_TIMEOUT, || {
-        let files = messages(&pbx, "medbox");
+        let files = common::scenario::voicemail_messages(&pbx, "medbox");
         (!files.is_empty()).then_some(files)
     });
     let trace = trace_of(&pbx, &uac);
@@ -1112,7 +1096,7 @@ fn a_damaged_voicemail_greeting_goes_straight_to_the_beep() {
         tail(&pbx.log(), 40)
     );
     let files = wait_until("the voicemail message", RECORD_TIMEOUT, || {
-        let files = messages(&pbx, "medbox");
+        let files = common::scenario::voicemail_messages(&pbx, "medbox");
         (!files.is_empty()).then_some(files)
     });
     mc::read_wav(&std::fs::read(&files[0]).unwrap()).expect("a valid WAV");

@@ -2,13 +2,18 @@
 //! answer, SIPp callers dial the sales queue through the carrier (DID 74950000001) or 700
 //! from a desk phone. Who is rung, in what order, who gets the call, and how a caller who
 //! waited too long goes on in the scenario; agents log out and in with `*45` and pause
-//! with `*46`; `GET /api/queues` shows the line.
+//! with `*46`; `GET /api/queues` shows the line. A caller behind another hears the
+//! position prompt (checked in the RTP it receives); an exit key leaves for its step; a
+//! caller who presses the callback key and hangs up is called back through the trunk (a
+//! SIPp bound to the carrier's address answers, or does not, each time).
 
 mod common;
 
-use common::scenario::http_get;
+use common::media_check::{self as mc, MediaSocket};
+use common::scenario::{assert_trace_in_order, http_get, CallerScript};
 use common::*;
-use std::time::Duration;
+use sb_media::audio::Codec;
+use std::time::{Duration, Instant};
 
 /// The number the carrier calls from.
 const CALLER_NUMBER: &str = "79161234567";
@@ -445,4 +450,451 @@ queue = "sales"
     );
     let ordinary = ordinary.wait();
     ordinary.assert_success();
+}
+
+/// 101 (or `from`) calls `number` offering PCMU only, its media to `rtp_port`, and waits
+/// for the PBX to hang up.
+fn pcmu_call(pbx: &Pbx, from: &str, number: &str, rtp_port: u16) -> Sipp {
+    caller(pbx, "med_uac_wait_bye", from, number)
+        .key("pt", 0)
+        .key("codec", "PCMU")
+        .key("fmts", "0 101")
+        .key("te_attr", "rtpmap:101 telephone-event/8000")
+        .rtp_port(rtp_port)
+}
+
+/// Where `reference` is heard in `signal` (correlation, first sample). Playbacks start on
+/// the 20 ms frames of the stream, so the frames are searched first, then the samples
+/// around the best one.
+fn find_prompt(reference: &[i16], signal: &[i16]) -> (f64, isize) {
+    let last = signal.len().saturating_sub(reference.len()) as isize;
+    let frame = mc::FRAME as isize;
+    let coarse = (0..=last)
+        .step_by(mc::FRAME)
+        .map(|lag| mc::best_correlation(reference, signal, lag..=lag))
+        .fold(
+            (f64::MIN, 0),
+            |best, found| {
+                if found.0 > best.0 {
+                    found
+                } else {
+                    best
+                }
+            },
+        );
+    mc::best_correlation(reference, signal, coarse.1 - frame..=coarse.1 + frame)
+}
+
+/// With `announce_frequency`, a caller waiting behind another hears "you are number two"
+/// (Russian, the demo's language) in place of the hold music: the prompt files, sample for
+/// sample after G.711, one right after the other.
+#[test]
+fn a_caller_behind_another_hears_the_position_prompt() {
+    let pbx = office(
+        ports::port(),
+        "number = \"700\"\nmembers = [\"103\"]\nannounce_frequency = 3\nmax_wait = 8",
+        "",
+        "",
+    );
+    // 103 has no phone: both callers wait, the first one ahead.
+    let first = desk_call(&pbx, "102", "700", 7_000);
+    wait_waiting(&pbx, 1);
+    let media = MediaSocket::bind();
+    let second = pcmu_call(&pbx, "101", "700", media.port())
+        .recv_timeout(Duration::from_secs(20))
+        .timeout(Duration::from_secs(30))
+        .spawn();
+    let arrivals = mc::record(
+        &media.rtp,
+        Instant::now() + Duration::from_secs(6),
+        Duration::from_millis(1500),
+    );
+    let second = second.wait();
+    second.assert_success();
+    assert_eq!(second.expect_log("GOT_BYE"), "1", "max_wait ends the wait");
+    first.wait().assert_success();
+
+    let heard = mc::decode(Codec::Pcmu, &mc::rtp_of(&arrivals));
+    let you_are = mc::round_trip(Codec::Pcmu, &mc::shipped_prompt("ru", "queue-you-are"));
+    let (c, at) = find_prompt(&you_are, &heard);
+    let end = at + you_are.len() as isize;
+    let two = mc::round_trip(Codec::Pcmu, &mc::shipped_prompt("ru", "num-2"));
+    let (c2, at2) = mc::best_correlation(&two, &heard, end - 400..=end + 400);
+    eprintln!(
+        "queue-you-are: {c:.4} at {at}; num-2: {c2:.4} at {at2} of {} samples",
+        heard.len()
+    );
+    assert!(
+        c >= 0.99,
+        "queue-you-are not heard: correlation {c:.4} at sample {at}"
+    );
+    assert!(
+        c2 >= 0.99 && (0..mc::FRAME as isize).contains(&(at2 - end)),
+        "num-2 not heard right after queue-you-are (ends at {end}): {c2:.4} at {at2}"
+    );
+    assert!(
+        pbx.log().contains("position announced"),
+        "{}",
+        tail(&pbx.log(), 60)
+    );
+}
+
+/// A caller turned away at the door (`join_empty`: no agent's phone is registered) goes on
+/// in the scenario at once with `unavailable`.
+#[test]
+fn a_caller_turned_away_at_the_door_goes_on_with_unavailable() {
+    let steps = r#"
+[scenario.qs.steps.wait]
+kind = "queue"
+queue = "sales"
+on = { unavailable = "nobody" }
+
+[scenario.qs.steps.nobody]
+kind = "hangup"
+cause = "queue_unavailable"
+"#;
+    let pbx = office(
+        ports::port(),
+        "number = \"700\"\nmembers = [\"103\"]\njoin_empty = \"unreachable\"",
+        "wait",
+        steps,
+    );
+    let call = caller(&pbx, "rg_caller_wait_end", "101", QS_NUMBER)
+        .recv_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(20))
+        .run();
+    call.assert_success();
+    assert_eq!(call.expect_log("GOT_BYE"), "1", "the PBX hangs up");
+    let trace = common::scenario::trace(&pbx, &call.expect_log("CALL_ID"));
+    assert_trace_in_order(
+        &trace,
+        &[
+            "queue sales",
+            "queue sales: unavailable → nobody",
+            "hangup: queue_unavailable",
+        ],
+    );
+}
+
+/// An exit key of the queue step takes the caller out of the queue to its step; another
+/// key means nothing while waiting.
+#[test]
+fn an_exit_key_leaves_the_queue_for_its_step() {
+    let trunk = ports::port();
+    let steps = r#"
+[scenario.qs.steps.wait]
+kind = "queue"
+queue = "sales"
+exit_keys = { 0 = "thanks" }
+on = { timeout = "closed" }
+
+[scenario.qs.steps.thanks]
+kind = "play"
+prompts = ["queue-thank-you"]
+next = "left"
+
+[scenario.qs.steps.left]
+kind = "hangup"
+cause = "left_by_key"
+"#;
+    // 103 has no phone: the caller waits until a key takes it out.
+    let pbx = office(
+        trunk,
+        "number = \"700\"\nmembers = [\"103\"]\nmax_wait = 60",
+        "wait",
+        steps,
+    );
+    // 1 means nothing here; 0 leaves (SIPp's pcaps play in timestamp order: 1, then 0).
+    let carrier = CallerScript::new()
+        .pause_ms(1_500)
+        .rtp_digits("10")
+        .wait_bye(Duration::from_secs(15))
+        .carrier(&pbx, trunk, QS_DID)
+        .run();
+    carrier.assert_success();
+    assert_eq!(carrier.expect_log("GOT_BYE"), "1", "the PBX hangs up");
+    let trace = common::scenario::trace(&pbx, &carrier.expect_log("CALL_ID"));
+    assert_trace_in_order(
+        &trace,
+        &[
+            "queue sales",
+            "queue sales: key 0 → thanks",
+            "play queue-thank-you",
+            "hangup: left_by_key",
+        ],
+    );
+    assert!(!trace.contains("invalid input"), "{trace}");
+    assert_eq!(sales(&queues(&pbx))["waiting"], 0);
+}
+
+/// Sales with one agent, 103, and a callback key: two calls back at most, 1 s apart.
+const CALLBACK_SALES: &str = "number = \"700\"\nmembers = [\"103\"]\nretry = 1\n\
+    callback_key = \"*\"\ncallback_attempts = 2\ncallback_pause = 1";
+
+/// The scenario `qs`: the sales queue.
+const QUEUE_STEP: &str = r#"
+[scenario.qs.steps.wait]
+kind = "queue"
+queue = "sales"
+"#;
+
+/// The office with the callback queue, 103 registered and paused so callers wait.
+fn callback_office(trunk: u16) -> (Pbx, Agent) {
+    let pbx = office(trunk, CALLBACK_SALES, "wait", QUEUE_STEP);
+    let vera = Agent::register(&pbx, "103");
+    agent_code(&pbx, "103", "*46");
+    (pbx, vera)
+}
+
+/// The carrier calls the queue, presses `*` (RFC 4733) and hears where it will be called
+/// back ("... at the number 7 9 1 6 ... as soon as an operator is free"); the PBX hangs up;
+/// the caller stays in line as a callback.
+fn ask_for_callback(pbx: &Pbx, trunk: u16) {
+    let media = MediaSocket::bind();
+    let asked = CallerScript::new()
+        .pause_ms(1_000)
+        .rtp_digits("*")
+        .wait_bye(Duration::from_secs(30))
+        .carrier(pbx, trunk, QS_DID)
+        .rtp_port(media.port())
+        .spawn();
+    let arrivals = mc::record(
+        &media.rtp,
+        Instant::now() + Duration::from_secs(30),
+        Duration::from_millis(1_500),
+    );
+    let asked = asked.wait();
+    asked.assert_success();
+    assert_eq!(
+        asked.expect_log("GOT_BYE"),
+        "1",
+        "the PBX hangs up after the confirmation"
+    );
+    let packets = mc::rtp_of(&arrivals);
+    let codec = match packets.first().map(|(_, p)| p.payload_type) {
+        Some(8) => Codec::Pcma,
+        _ => Codec::Pcmu,
+    };
+    let heard = mc::decode(codec, &packets);
+    let mut words = vec!["queue-callback-at".to_owned()];
+    words.extend(CALLER_NUMBER.chars().map(|digit| format!("num-{digit}")));
+    words.push("queue-callback-kept".to_owned());
+    let first = mc::round_trip(codec, &mc::shipped_prompt("ru", &words[0]));
+    let (c, at) = find_prompt(&first, &heard);
+    assert!(
+        c >= 0.99,
+        "queue-callback-at not heard: {c:.4} at sample {at}"
+    );
+    // The words of one playback follow each other without a gap.
+    let mut end = at + first.len() as isize;
+    for word in &words[1..] {
+        let prompt = mc::round_trip(codec, &mc::shipped_prompt("ru", word));
+        let (c, at) = mc::best_correlation(&prompt, &heard, end - 400..=end + 400);
+        assert!(
+            c >= 0.99 && (0..mc::FRAME as isize).contains(&(at - end)),
+            "{word} not heard after the word before (ends at {end}): {c:.4} at {at}"
+        );
+        end = at + prompt.len() as isize;
+    }
+    let view = wait_waiting(pbx, 1);
+    let caller = &sales(&view)["callers"][0];
+    assert_eq!(caller["callback"], true, "{view}");
+    let trace = common::scenario::trace(pbx, &asked.expect_log("CALL_ID"));
+    assert_trace_in_order(
+        &trace,
+        &[
+            "queue sales",
+            &format!("queue sales: callback to {CALLER_NUMBER} requested, place kept"),
+        ],
+    );
+}
+
+/// The call records of the callback legs: (agent legs, caller legs), by disposition.
+fn callback_legs(pbx: &Pbx) -> (Vec<CallRow>, Vec<CallRow>) {
+    let rows = pbx.calls().unwrap_or_else(|e| panic!("{e}"));
+    let agent = rows
+        .iter()
+        .filter(|r| r.caller.contains(CALLER_NUMBER) && r.callee.starts_with("103"))
+        .cloned()
+        .collect();
+    let caller = rows
+        .iter()
+        .filter(|r| r.caller.starts_with("103") && r.callee.contains(CALLER_NUMBER))
+        .cloned()
+        .collect();
+    (agent, caller)
+}
+
+/// The whole callback: the caller presses `*` and hangs up, keeping the place; when 103
+/// comes back from pause, 103 rings first (showing the caller's number) and answers, then
+/// the PBX calls the caller through the trunk (from the number the caller dialled); the
+/// caller answers and the two are joined (103 hears what the caller says); 103 hangs up,
+/// the PBX hangs up the caller. Each leg has its call record.
+#[test]
+fn a_callback_rings_the_agent_then_calls_the_caller_and_joins_them() {
+    const CALLER_HZ: f64 = 1000.0;
+    let trunk = ports::port();
+    let (pbx, vera) = callback_office(trunk);
+    ask_for_callback(&pbx, trunk);
+
+    // The carrier at the trunk's address takes the call back, answers and says 1000 Hz.
+    let says: Vec<i16> = (0..48_000)
+        .map(|n| {
+            (6000.0 * (2.0 * std::f64::consts::PI * CALLER_HZ * n as f64 / 8000.0).sin()) as i16
+        })
+        .collect();
+    mc::write_pcap(
+        &pbx.dir().join("mf_uas_media.pcap"),
+        &mc::paced(
+            mc::audio_packets(Codec::Pcma, &says, 0x7916_1234, 1, 0),
+            Duration::ZERO,
+        ),
+    );
+    let mut customer = pbx
+        .sipp("mf_uas_answer_pcap")
+        .port(trunk)
+        .pause_ms(300)
+        .recv_timeout(Duration::from_secs(30))
+        .timeout(Duration::from_secs(60))
+        .spawn();
+    customer.wait_ready();
+    // 103 answers, listens on the test's socket, and hangs up after 5 s.
+    let media = MediaSocket::bind();
+    let mut agent = pbx
+        .sipp("uas_answer_then_bye")
+        .port(vera.port)
+        .pause_ms(5_000)
+        .rtp_port(media.port())
+        .recv_timeout(Duration::from_secs(30))
+        .timeout(Duration::from_secs(60))
+        .spawn();
+    agent.wait_ready();
+    agent_code(&pbx, "103", "*46");
+
+    let arrivals = mc::record(
+        &media.rtp,
+        Instant::now() + Duration::from_secs(30),
+        Duration::from_millis(2_000),
+    );
+    let agent = agent.wait();
+    agent.assert_success();
+    let customer = customer.wait_after(&agent);
+    customer.assert_success();
+    assert!(
+        agent.expect_log("FROM").contains(CALLER_NUMBER),
+        "103 sees the caller's number: {}",
+        agent.expect_log("FROM")
+    );
+    assert!(
+        customer.expect_log("REQUEST_URI").contains(CALLER_NUMBER),
+        "the trunk is asked for the caller: {}",
+        customer.expect_log("REQUEST_URI")
+    );
+    assert!(
+        customer.expect_log("FROM").contains(QS_DID),
+        "the caller sees the number they dialled: {}",
+        customer.expect_log("FROM")
+    );
+    assert_eq!(
+        customer.expect_log("GOT_BYE"),
+        "1",
+        "the PBX hangs up the caller"
+    );
+
+    // Joined: 103 hears the caller's tone for a whole second somewhere.
+    let packets = mc::rtp_of(&arrivals);
+    let codec = match packets.first().map(|(_, p)| p.payload_type) {
+        Some(8) => Codec::Pcma,
+        _ => Codec::Pcmu,
+    };
+    let heard = mc::decode(codec, &packets);
+    let best = heard
+        .chunks(8_000)
+        .map(|second| mc::tone_share(second, CALLER_HZ))
+        .fold(0.0, f64::max);
+    assert!(
+        best > 0.8,
+        "103 never heard the caller's {CALLER_HZ} Hz (best share {best:.3} in {} samples)",
+        heard.len()
+    );
+
+    let (agent_legs, caller_legs) =
+        wait_until("the records of both callback legs", RECORD_TIMEOUT, || {
+            let (agent, caller) = callback_legs(&pbx);
+            (!agent.is_empty() && !caller.is_empty()).then_some((agent, caller))
+        });
+    assert_eq!(agent_legs.len(), 1, "{agent_legs:#?}");
+    assert_eq!(caller_legs.len(), 1, "{caller_legs:#?}");
+    assert_eq!(agent_legs[0].disposition, "ANSWERED", "{agent_legs:#?}");
+    assert_eq!(caller_legs[0].disposition, "ANSWERED", "{caller_legs:#?}");
+    assert_eq!(sales(&queues(&pbx))["waiting"], 0);
+}
+
+/// A caller who does not answer the call back (the carrier says 408 after ringing) is
+/// tried `callback_attempts` (2) times, 103 answering each time first; then the callback
+/// fails, is logged, and every leg is recorded.
+#[test]
+fn a_callback_nobody_answers_is_retried_then_fails() {
+    let trunk = ports::port();
+    let (pbx, vera) = callback_office(trunk);
+    ask_for_callback(&pbx, trunk);
+
+    let mut customer = pbx
+        .sipp("q_uas_no_answer")
+        .port(trunk)
+        .pause_ms(500)
+        .arg("-m")
+        .arg("2")
+        .recv_timeout(Duration::from_secs(30))
+        .timeout(Duration::from_secs(60))
+        .spawn();
+    customer.wait_ready();
+    let mut agent = pbx
+        .sipp("uas_answer")
+        .port(vera.port)
+        .pause_ms(200)
+        .arg("-m")
+        .arg("2")
+        .recv_timeout(Duration::from_secs(30))
+        .timeout(Duration::from_secs(60))
+        .spawn();
+    agent.wait_ready();
+    agent_code(&pbx, "103", "*46");
+
+    let customer = customer.wait();
+    customer.assert_success();
+    let agent = agent.wait_after(&customer);
+    agent.assert_success();
+    assert_eq!(
+        customer.received("INVITE"),
+        2,
+        "two calls back:\n{customer}"
+    );
+    assert_eq!(agent.received("INVITE"), 2, "103 rang for each:\n{agent}");
+    assert_eq!(agent.received("BYE"), 2, "103 let go each time:\n{agent}");
+
+    wait_waiting(&pbx, 0);
+    wait_until("the callback's failure in the log", RECORD_TIMEOUT, || {
+        pbx.log()
+            .contains("the callback is over without a conversation")
+            .then_some(())
+    });
+    assert!(
+        pbx.log().contains("CallbackFailed"),
+        "{}",
+        tail(&pbx.log(), 60)
+    );
+    let (agent_legs, caller_legs) =
+        wait_until("the records of both attempts", RECORD_TIMEOUT, || {
+            let (agent, caller) = callback_legs(&pbx);
+            (agent.len() == 2 && caller.len() == 2).then_some((agent, caller))
+        });
+    assert!(
+        caller_legs.iter().all(|r| r.disposition == "NO ANSWER"),
+        "{caller_legs:#?}"
+    );
+    assert!(
+        agent_legs.iter().all(|r| r.disposition == "ANSWERED"),
+        "{agent_legs:#?}"
+    );
 }

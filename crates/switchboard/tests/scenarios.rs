@@ -181,7 +181,6 @@ fn day_no_input_operator_unregistered_voicemail_records_a_message() {
             "voicemail general",
         ],
     );
-    let id = call_id_of(&trace);
     let messages = voicemail_messages(&pbx, "general");
     assert_eq!(
         messages.len(),
@@ -194,8 +193,13 @@ fn day_no_input_operator_unregistered_voicemail_records_a_message() {
         .to_string_lossy()
         .into_owned();
     assert!(
-        name.starts_with("20261123T0700") && name.ends_with(&format!("-{}.wav", &id[..8])),
-        "named <UTC time>-<call id>.wav: {name} (call {id})"
+        name.starts_with("msg-") && name.ends_with(".wav"),
+        "named msg-<id>.wav: {name}"
+    );
+    let listing = voicemail_listing(&pbx, "general");
+    assert!(
+        listing.contains("2026-11-23 07:00") && listing.contains(&name),
+        "the message's row, received at 07:00 UTC, with its file:\n{listing}"
     );
     let (data, rate) = wav_data_len(&messages[0]);
     assert!(rate >= 8_000, "{name}: sample rate {rate}");
@@ -273,9 +277,10 @@ fn night_greeting_then_voicemail_keeps_a_message_when_the_caller_hangs_up() {
         .unwrap()
         .to_string_lossy()
         .into_owned();
+    let listing = voicemail_listing(&pbx, "general");
     assert!(
-        name.starts_with("20261123T1700"),
-        "UTC time in the name: {name}"
+        listing.contains("2026-11-23 17:00") && listing.contains(&name),
+        "the message's row, received at 17:00 UTC, with its file:\n{listing}"
     );
     wav_data_len(&messages[0]);
 }

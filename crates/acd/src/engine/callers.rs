@@ -1,6 +1,8 @@
 //! Callers: joining, keys, leaving, and the one place every caller's time ends
 //! ([`Acd::finish`]), which is what guarantees exactly one outcome per caller.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 
 use super::{after, elapsed, Acd};
@@ -8,23 +10,31 @@ use crate::action::{Action, LeaveReason, Outcome, QueueEventKind, Refusal, RingF
 use crate::caller::{Caller, CallerState, CallerTimer, CALLER_TIMERS};
 use crate::timers::TimerKey;
 
+/// A caller at the door: what [`Event::CallerJoined`](crate::Event::CallerJoined) says.
+pub(super) struct Joining {
+    pub call: String,
+    pub queue: String,
+    pub priority: i32,
+    pub number: String,
+    pub exit_keys: BTreeMap<char, String>,
+}
+
 impl Acd {
-    pub(super) fn join(
-        &mut self,
-        call: String,
-        queue: &str,
-        priority: i32,
-        number: String,
-        now: DateTime<Utc>,
-        out: &mut Vec<Action>,
-    ) {
+    pub(super) fn join(&mut self, joining: Joining, now: DateTime<Utc>, out: &mut Vec<Action>) {
+        let Joining {
+            call,
+            queue,
+            priority,
+            number,
+            exit_keys,
+        } = joining;
         if self.by_call.contains_key(&call) || self.connected.contains_key(&call) {
             return out.push(Action::Refused {
                 subject: call,
                 reason: Refusal::DuplicateCall,
             });
         }
-        let Some(&q) = self.queue_index.get(queue) else {
+        let Some(&q) = self.queue_index.get(&queue) else {
             out.push(Action::Leave {
                 call,
                 reason: LeaveReason::NoSuchQueue,
@@ -59,6 +69,7 @@ impl Acd {
             queue: q,
             priority,
             number,
+            exit_keys,
             joined: now,
             seq,
             position_at_join: 0,
@@ -126,6 +137,9 @@ impl Acd {
         self.finish(seq, Outcome::Abandoned, now, out);
     }
 
+    /// A key pressed while waiting: one of the caller's exit keys leaves to its step; the
+    /// queue's callback key keeps the place and lets the call go, but only for a caller
+    /// with a number (there is nobody to call back otherwise). Other keys mean nothing here.
     pub(super) fn key(
         &mut self,
         call: &str,
@@ -141,13 +155,13 @@ impl Acd {
             return;
         }
         let config = &self.queues[caller.queue].config;
-        if let Some(step) = config.exit_keys.get(&digit) {
+        if let Some(step) = caller.exit_keys.get(&digit) {
             let reason = LeaveReason::ExitKey {
                 digit,
                 step: step.clone(),
             };
             self.finish(seq, Outcome::Left(reason), now, out);
-        } else if config.callback_key == Some(digit) {
+        } else if config.callback_key == Some(digit) && !caller.number.is_empty() {
             // The place is kept; only the call goes. Nothing more is played to it.
             let queue = caller.queue;
             if let Some(caller) = self.callers.get_mut(&seq) {

@@ -57,7 +57,13 @@ struct Connected {
 ///
 /// let now: DateTime<Utc> = "2026-11-23T07:00:00Z".parse().unwrap();
 /// let actions = acd.handle(
-///     Event::CallerJoined { call: "c1".into(), queue: "sales".into(), priority: 0, number: "+7900".into() },
+///     Event::CallerJoined {
+///         call: "c1".into(),
+///         queue: "sales".into(),
+///         priority: 0,
+///         number: "+7900".into(),
+///         exit_keys: Default::default(),
+///     },
 ///     now,
 /// );
 /// assert!(actions.iter().any(|a| matches!(a, Action::RingAgents { agents, .. } if agents == &["101"])));
@@ -162,7 +168,17 @@ impl Acd {
                 queue,
                 priority,
                 number,
-            } => self.join(call, &queue, priority, number, now, out),
+                exit_keys,
+            } => {
+                let joining = callers::Joining {
+                    call,
+                    queue,
+                    priority,
+                    number,
+                    exit_keys,
+                };
+                self.join(joining, now, out)
+            }
             Event::CallerLeft { call } => self.caller_left(&call, now, out),
             Event::CallerPressedKey { call, digit } => self.key(&call, digit, now, out),
             Event::AgentAnswered { call, agent } => self.answered(&call, &agent, now, out),

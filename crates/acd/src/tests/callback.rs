@@ -149,3 +149,29 @@ fn a_callback_caller_leaves_when_the_queue_empties() {
     );
     assert!(leaves(&actions).is_empty(), "the call is already gone");
 }
+
+#[test]
+fn a_caller_without_a_number_cannot_ask_for_a_callback() {
+    let mut sim = Sim::new(vec![callback_queue()]);
+    sim.join(0, "busy", "q");
+    sim.answer(0, "busy", "101");
+    sim.at(
+        1,
+        Event::CallerJoined {
+            call: "anonymous".into(),
+            queue: "q".into(),
+            priority: 0,
+            number: String::new(),
+            exit_keys: Default::default(),
+        },
+    );
+    let actions = sim.at(
+        2,
+        Event::CallerPressedKey {
+            call: "anonymous".into(),
+            digit: '*',
+        },
+    );
+    assert!(actions.is_empty(), "{actions:?}");
+    assert!(!sim.acd.caller("anonymous", t(2)).unwrap().callback);
+}

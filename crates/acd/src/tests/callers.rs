@@ -241,10 +241,28 @@ fn leave_when_empty_sends_waiting_callers_away_when_the_last_agent_goes() {
 
 #[test]
 fn an_exit_key_leaves_to_its_step_and_other_keys_do_nothing() {
-    let mut q = one_agent();
-    q.exit_keys.insert('0', "operator".into());
-    let mut sim = busy_queue(q);
-    sim.join(1, "c1", "q");
+    let mut sim = busy_queue(one_agent());
+    sim.at(
+        1,
+        Event::CallerJoined {
+            call: "c1".into(),
+            queue: "q".into(),
+            priority: 0,
+            number: "+7900c1".into(),
+            exit_keys: [('0', "operator".to_owned())].into(),
+        },
+    );
+    sim.join(1, "c2", "q");
+    // The keys are the caller's own: another caller's 0 means nothing.
+    assert!(sim
+        .at(
+            2,
+            Event::CallerPressedKey {
+                call: "c2".into(),
+                digit: '0'
+            }
+        )
+        .is_empty());
     assert!(sim
         .at(
             2,

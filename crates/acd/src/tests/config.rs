@@ -1,7 +1,5 @@
 //! The configuration as the operator writes it, and the mistakes it refuses.
 
-use std::collections::BTreeMap;
-
 use super::*;
 
 #[test]
@@ -58,7 +56,6 @@ fn every_key_reads() {
         escalation = [{ after = 30, max_penalty = 2 }, { after = 90, max_penalty = 9 }]
         progressive_step = 7
         service_level = 30
-        exit_keys = { 0 = "operator", 9 = "voicemail" }
         callback_key = "*"
         callback_attempts = 5
         callback_pause = 120
@@ -102,10 +99,6 @@ fn every_key_reads() {
     );
     assert_eq!(q.service_level, 30);
     assert_eq!(
-        q.exit_keys,
-        BTreeMap::from([('0', "operator".to_owned()), ('9', "voicemail".to_owned())])
-    );
-    assert_eq!(
         (q.callback_key, q.callback_attempts, q.callback_pause),
         (Some('*'), 5, 120)
     );
@@ -145,7 +138,6 @@ fn mistakes_are_all_reported_at_once() {
         members = ["101", "101"]
         ring_timeout = 0
         escalation = [{ after = 30, max_penalty = 1 }, { after = 30, max_penalty = 2 }]
-        exit_keys = { x = "step" }
         callback_key = "x"
         periodic_frequency = 10
 
@@ -173,14 +165,6 @@ fn mistakes_are_all_reported_at_once() {
             },
             ConfigError::EscalationOrder("q".into()),
             ConfigError::NotAKey {
-                queue: "q".into(),
-                key: 'x'
-            },
-            ConfigError::NotAKey {
-                queue: "q".into(),
-                key: 'x'
-            },
-            ConfigError::KeyTwice {
                 queue: "q".into(),
                 key: 'x'
             },

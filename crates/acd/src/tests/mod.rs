@@ -75,6 +75,7 @@ impl Sim {
             queue: queue.to_owned(),
             priority,
             number: format!("+7900{call}"),
+            exit_keys: Default::default(),
         };
         self.at(secs, event)
     }

@@ -89,7 +89,8 @@ async fn call_by_path(
         .ok_or_else(|| JsonError::not_found(format!("no call with id {id:?}")))
 }
 
-fn limit(raw: Option<&str>) -> Result<u32, JsonError> {
+/// The `limit` parameter of a list: [`DEFAULT_LIMIT`] when absent, 1 to [`MAX_LIMIT`].
+pub(super) fn limit(raw: Option<&str>) -> Result<u32, JsonError> {
     let Some(raw) = raw else {
         return Ok(DEFAULT_LIMIT);
     };

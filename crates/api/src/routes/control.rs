@@ -24,7 +24,7 @@ struct Reloaded {
 
 /// Refuses a request that did not come from this machine (see the module doc of
 /// `control`); a request without a known peer (no `ConnectInfo`) is refused too.
-fn local_only(extensions: &Extensions) -> Result<(), JsonError> {
+pub(super) fn local_only(extensions: &Extensions) -> Result<(), JsonError> {
     let peer = extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|info| info.0.ip());

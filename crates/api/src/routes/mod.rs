@@ -5,6 +5,7 @@ mod control;
 mod metrics;
 mod queues;
 mod registrations;
+mod tasks;
 
 use std::sync::Arc;
 
@@ -42,6 +43,8 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/calls/{id}/trace", get(calls::trace))
         .route("/api/registrations", get(registrations::list))
         .route("/api/queues", get(queues::list))
+        .route("/api/tasks", get(tasks::list))
+        .route("/api/tasks/{id}/close", post(tasks::close))
         .route("/api/reload", post(control::reload))
         .route("/api/schedules", get(control::schedules))
         .route(

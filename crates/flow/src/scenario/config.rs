@@ -315,11 +315,20 @@ fn is_false(value: &bool) -> bool {
 }
 
 /// `kind = "queue"`: hand the call to a queue and route on how it ended.
+///
+/// While waiting, the caller may press one of `exit_keys` to leave the queue for that
+/// key's step (`exit_keys = { 0 = "operator", 9 = "voicemail" }`): a way out that the
+/// caller chooses, where `on` routes what the queue decided. The queue's own
+/// `callback_key`, when it has one, ends the call and keeps the caller's place until an
+/// agent calls back, so no exit key may be that key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QueueStep {
     /// The queue's name.
     pub queue: String,
+    /// One DTMF key (`0`-`9`, `*`, `#`) to the step the caller leaves the queue for.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub exit_keys: BTreeMap<String, String>,
     /// Outcome to step; `answered` ends the flow.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub on: BTreeMap<Outcome, String>,

@@ -88,6 +88,7 @@ pub fn demo_main_scenario() -> ScenarioConfig {
     let queue = |name: &str| {
         StepConfig::Queue(QueueStep {
             queue: text(name),
+            exit_keys: BTreeMap::new(),
             on: BTreeMap::new(),
             next: None,
         })

@@ -34,6 +34,15 @@ pub(crate) fn greeting_prompt(greeting: Greeting) -> &'static str {
     }
 }
 
+/// The character of a one-character text.
+fn one_char(text: &str) -> Option<char> {
+    let mut chars = text.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) => Some(c),
+        _ => None,
+    }
+}
+
 /// One party a [`Action::Dial`] rings.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DialTarget {
@@ -86,10 +95,15 @@ pub enum Action {
         /// How long to ring.
         timeout: Duration,
     },
-    /// Hand the call to a queue and report [`Event::HookOutcome`].
+    /// Hand the call to a queue and report [`Event::HookOutcome`] for what the queue
+    /// decided, [`Event::QueueExitKey`] when the caller pressed one of `exit_keys`, or
+    /// [`Event::QueueCallback`] when the caller asked to be called back.
     Queue {
         /// The queue's name.
         name: String,
+        /// The keys that take the caller out of the queue, each with its step (for the
+        /// queue's records; the flow routes the key itself).
+        exit_keys: BTreeMap<char, String>,
     },
     /// Ask the responsible-manager service; ring the manager found (like a dial) and
     /// report [`Event::HookOutcome`]: `answered`, `no_answer`, `busy`, `unavailable`, or
@@ -132,6 +146,15 @@ pub enum Event {
     DialOutcome(Outcome),
     /// The queue or responsible-manager hook ended.
     HookOutcome(Outcome),
+    /// The caller left the queue by pressing this one of the queue step's `exit_keys`.
+    QueueExitKey(char),
+    /// The caller asked the queue to call back at `number` and keeps the place there. The
+    /// flow is over: the queue has the caller now, and the shell ends this call once the
+    /// caller heard where the call back will come (as after a voicemail message).
+    QueueCallback {
+        /// The number the queue will call.
+        number: String,
+    },
     /// The caller is gone.
     CallerHungUp,
 }
@@ -317,6 +340,15 @@ impl CallFlow {
             (Event::HookOutcome(outcome), Wait::Hook { label }) => {
                 self.handed_off(outcome, format!("{label}: {outcome}"), now, &mut out);
             }
+            (Event::QueueExitKey(key), Wait::Hook { label }) => {
+                self.queue_exit(key, label, now, &mut out);
+            }
+            (Event::QueueCallback { number }, Wait::Hook { label }) => {
+                self.note(
+                    now,
+                    format!("{label}: callback to {number} requested, place kept"),
+                );
+            }
             (_, wait) => self.wait = wait,
         }
         out
@@ -451,6 +483,30 @@ impl CallFlow {
         self.run_opt(target, now, out);
     }
 
+    /// The caller pressed an exit key of the queue step: its step comes next. A key the
+    /// step does not list (the shell passed on a key the flow never gave it) routes as
+    /// `invalid input`.
+    fn queue_exit(&mut self, key: char, label: String, now: DateTime<Utc>, out: &mut Vec<Action>) {
+        let target = self.with_step(|step| match step {
+            StepConfig::Queue(queue) => queue
+                .exit_keys
+                .iter()
+                .find(|(listed, _)| one_char(listed) == Some(key))
+                .map(|(_, step)| step.clone()),
+            _ => None,
+        });
+        match target {
+            Some(target) => {
+                self.note(now, format!("{label}: key {key} → {target}"));
+                self.run(target, now, out);
+            }
+            None => {
+                let text = format!("{label}: key {key} (no exit key)");
+                self.handed_off(Outcome::InvalidInput, text, now, out);
+            }
+        }
+    }
+
     fn run_opt(&mut self, target: Option<String>, now: DateTime<Utc>, out: &mut Vec<Action>) {
         if let Some(target) = target {
             self.run(target, now, out);
@@ -562,8 +618,15 @@ impl CallFlow {
             StepConfig::Queue(queue) => {
                 let label = format!("queue {}", queue.queue);
                 self.note(now, label.clone());
+                // Validation allows only one-character keys; anything else is no key.
+                let exit_keys = queue
+                    .exit_keys
+                    .iter()
+                    .filter_map(|(key, step)| Some((one_char(key)?, step.clone())))
+                    .collect();
                 out.push(Action::Queue {
                     name: queue.queue.clone(),
+                    exit_keys,
                 });
                 self.wait = Wait::Hook { label };
                 None

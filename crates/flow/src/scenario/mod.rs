@@ -60,6 +60,7 @@
 //!     [scenario.main.steps.sales]
 //!     kind = "queue"
 //!     queue = "sales"
+//!     exit_keys = { 0 = "operator" }  # the caller may leave the queue for Anna
 //!     on = { timeout = "voicemail" }
 //!
 //!     [scenario.main.steps.lunch]
@@ -96,7 +97,10 @@
 //! let (mut call, actions) = CallFlow::start(flows.clone(), "main", now, BTreeMap::new());
 //! assert_eq!(actions, [Action::Answer, Action::Play { prompts: vec!["lunch".into()], id: 1 }]);
 //! let actions = call.on_event(Event::PlayFinished(1), now);
-//! assert_eq!(actions, [Action::Queue { name: "sales".into() }]);
+//! assert_eq!(actions, [Action::Queue {
+//!     name: "sales".into(),
+//!     exit_keys: [('0', "operator".into())].into(),
+//! }]);
 //! let actions = call.on_event(Event::HookOutcome(Outcome::Timeout), now);
 //! assert_eq!(actions, [Action::Voicemail { mailbox: "general".into() }]);
 //! let trace: Vec<&str> = call.trace().iter().map(|entry| entry.text.as_str()).collect();

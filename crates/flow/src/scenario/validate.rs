@@ -29,10 +29,11 @@ impl Flows {
     /// Checks the scenarios against the schedules and the extension numbers, reporting
     /// every mistake: unknown step, scenario or schedule names, steps nothing leads to,
     /// loops of steps that never wait for the caller (`schedule`, `set`, `goto`), menu
-    /// keys that are not DTMF, unknown extensions, a `mobile` dial of an extension with
-    /// no mobile, ring groups without members or with a member twice, outside numbers that
-    /// are not numbers, empty prompts, zero timeouts, and `answered` mapped to a step (a
-    /// person has the call; the flow is over).
+    /// and queue exit keys that are not DTMF, unknown extensions, a `mobile` dial of an
+    /// extension with no mobile, ring groups without members or with a member twice,
+    /// outside numbers that are not numbers, empty prompts, zero timeouts, and `answered`
+    /// mapped to a step (a person has the call; the flow is over). Whether an exit key is
+    /// also its queue's callback key is checked with the queues, by the configuration.
     ///
     /// `extensions` maps each extension number to its mobile (`+79000000101`), if any.
     /// The ring memory starts empty; see [`Flows::with_ring_memory`].
@@ -255,6 +256,16 @@ impl Flows {
                         );
                     }
                 }
+                StepConfig::Queue(queue) => {
+                    for key in queue.exit_keys.keys() {
+                        if !is_dtmf_key(key) {
+                            error(
+                                format!("{path}.exit_keys.{key}"),
+                                format!("\"{key}\" is not one DTMF key (0-9, *, #)"),
+                            );
+                        }
+                    }
+                }
                 StepConfig::Responsible(step) if step.timeout == 0 => {
                     error(
                         format!("{path}.timeout"),
@@ -469,6 +480,11 @@ pub(crate) fn targets(step: &StepConfig) -> Vec<(String, &str)> {
     if let StepConfig::Menu(menu) = step {
         for (key, target) in &menu.digits {
             out.push((format!("digits.{key}"), target.as_str()));
+        }
+    }
+    if let StepConfig::Queue(queue) = step {
+        for (key, target) in &queue.exit_keys {
+            out.push((format!("exit_keys.{key}"), target.as_str()));
         }
     }
     if let Some((on, _)) = handoff(step) {

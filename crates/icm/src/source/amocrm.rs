@@ -15,12 +15,12 @@ use std::collections::BTreeSet;
 
 use async_trait::async_trait;
 use reqwest::Url;
+use sb_secret::Secret;
 use serde::Deserialize;
 
 use super::http::HttpClient;
 use super::{same_phone, search_digits, Source, SourceError};
 use crate::person::{Employee, Person};
-use crate::secret::Secret;
 
 /// The amoCRM adapter.
 #[derive(Debug)]

@@ -13,17 +13,22 @@
 //!   then leads: a contact is the person calling.
 //! - `user.get` with `ID`: the user's `EMAIL` and `UF_PHONE_INNER` (internal phone),
 //!   asked only for a user id the config does not map.
+//!
+//! Errors, as the REST reference's "Error codes" page has them: an HTTP status other than
+//! 2xx, or `{"error": "QUERY_LIMIT_EXCEEDED", "error_description": "..."}` in the body,
+//! which may come with HTTP 200. A 404 is an error too (`ERROR_METHOD_NOT_FOUND`: a
+//! mistyped webhook), never "nothing found": that is the empty `result`.
 
 use std::collections::BTreeSet;
 
 use async_trait::async_trait;
 use reqwest::Url;
+use sb_secret::Secret;
 use serde::Deserialize;
 
 use super::http::HttpClient;
 use super::{Source, SourceError};
 use crate::person::{Employee, Person};
-use crate::secret::Secret;
 
 /// The Bitrix24 adapter.
 #[derive(Debug)]
@@ -34,10 +39,11 @@ pub struct Bitrix24 {
     http: HttpClient,
 }
 
-/// Bitrix24's envelope: `{"result": ...}`.
+/// Bitrix24's envelope: `{"result": ...}`, or `{"error": "CODE", ...}`.
 #[derive(Debug, Deserialize)]
 struct Reply<T> {
-    result: T,
+    result: Option<T>,
+    error: Option<String>,
 }
 
 /// `crm.duplicate.findbycomm`'s result: an object of id lists, or `[]` for none.
@@ -113,25 +119,47 @@ impl Bitrix24 {
         &self,
         method: &str,
         query: &[(&str, &str)],
-    ) -> Result<Option<T>, SourceError> {
+    ) -> Result<T, SourceError> {
         let url = self.method(method, query)?;
-        Ok(self
-            .http
-            .get_json::<Reply<T>>(url, None)
-            .await?
-            .map(|reply| reply.result))
+        let (status, body) = self.http.get(url, None).await?;
+        if !status.is_success() {
+            return Err(SourceError::Status(status.as_u16()));
+        }
+        let reply: Reply<T> =
+            serde_json::from_slice(&body).map_err(|e| SourceError::Protocol(e.to_string()))?;
+        match reply {
+            Reply {
+                error: Some(code), ..
+            } => Err(SourceError::Refused(error_code(&code))),
+            Reply {
+                result: Some(result),
+                ..
+            } => Ok(result),
+            Reply { result: None, .. } => Err(SourceError::Protocol(format!(
+                "{method}: no result and no error"
+            ))),
+        }
     }
+}
+
+/// The error code as Bitrix24 defines it (Latin letters, digits, `_`), so nothing else
+/// the body held reaches the trace.
+fn error_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .take(64)
+        .collect()
 }
 
 #[async_trait]
 impl Source for Bitrix24 {
     async fn lookup(&self, e164: &str) -> Result<Option<Person>, SourceError> {
         let query = [("type", "PHONE"), ("values[]", e164)];
-        let Some(Duplicates::Found {
+        let Duplicates::Found {
             contact,
             company,
             lead,
-        }) = self.call("crm.duplicate.findbycomm", &query).await?
+        } = self.call("crm.duplicate.findbycomm", &query).await?
         else {
             return Ok(None);
         };
@@ -143,14 +171,15 @@ impl Source for Bitrix24 {
         for (kind, method, ids) in kinds {
             for id in ids {
                 let id = id.text();
-                let record: Option<Record> = self.call(method, &[("id", &id)]).await?;
-                let Some(user) = record.and_then(|r| r.assigned_by_id).map(|u| u.text()) else {
+                let record: Record = self.call(method, &[("id", &id)]).await?;
+                let Some(user) = record.assigned_by_id.map(|u| u.text()) else {
                     continue;
                 };
                 let (email, extension) = if self.users && !self.mapped.contains(&user) {
-                    let found: Option<Vec<User>> = self.call("user.get", &[("ID", &user)]).await?;
+                    let found: Vec<User> = self.call("user.get", &[("ID", &user)]).await?;
                     found
-                        .and_then(|users| users.into_iter().next())
+                        .into_iter()
+                        .next()
                         .map(|u| (u.email, u.phone_inner))
                         .unwrap_or_default()
                 } else {

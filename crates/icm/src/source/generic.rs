@@ -5,12 +5,12 @@
 use async_trait::async_trait;
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use reqwest::Url;
+use sb_secret::Secret;
 use serde::Deserialize;
 
 use super::http::HttpClient;
 use super::{Source, SourceError};
 use crate::person::{Employee, Person};
-use crate::secret::Secret;
 
 /// A generic HTTP source.
 #[derive(Debug)]

@@ -10,10 +10,10 @@ use std::time::Duration;
 
 use reqwest::header::{ACCEPT, AUTHORIZATION};
 use reqwest::{StatusCode, Url};
+use sb_secret::Secret;
 use serde::de::DeserializeOwned;
 
 use super::SourceError;
-use crate::secret::Secret;
 
 /// Answers larger than this are refused: a contact search answers a few kilobytes.
 const MAX_BODY: usize = 1 << 20;

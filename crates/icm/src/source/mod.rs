@@ -51,6 +51,10 @@ pub enum SourceError {
     /// An answer not in the documented shape.
     #[error("unexpected answer: {0}")]
     Protocol(String),
+    /// The service answered with its own error code (Bitrix24's `QUERY_LIMIT_EXCEEDED`,
+    /// which may come with HTTP 200).
+    #[error("error {0}")]
+    Refused(String),
     /// The PBX's call history could not be read.
     #[error("{0}")]
     History(String),

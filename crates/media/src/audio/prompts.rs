@@ -54,7 +54,7 @@ impl fmt::Display for Language {
 }
 
 /// Prompts played whole, named by scenarios, queues and voicemail.
-const ANNOUNCEMENTS: [&str; 10] = [
+const ANNOUNCEMENTS: [&str; 13] = [
     "greeting-morning",
     "greeting-day",
     "greeting-evening",
@@ -65,13 +65,27 @@ const ANNOUNCEMENTS: [&str; 10] = [
     "queue-all-busy",
     "queue-thank-you",
     "vm-leave-message",
+    // "... we will call you back at the number" <digits> "as soon as an operator is free".
+    "queue-callback-at",
+    "queue-callback-kept",
+    // `*98`: which box to listen to (the SIP layer's mailbox call).
+    "vm-enter-mailbox",
 ];
 
-/// Every prompt name the PBX itself plays in `language`: the announcements and the words
-/// the phrases of [`say`] are built from. The shipped set holds exactly these.
+/// Every prompt name the PBX itself plays in `language`: the announcements, the voicemail
+/// menu's prompts and the words the phrases of [`say`] are built from. The shipped set
+/// holds exactly these.
 pub fn catalogue(language: Language) -> Vec<&'static str> {
+    // The voicemail engine names its own prompts; those it shares with the announcements or
+    // the phrases are listed once.
+    let words = say::vocabulary(language);
     let mut names = ANNOUNCEMENTS.to_vec();
-    names.extend(say::vocabulary(language));
+    names.extend(
+        sb_voicemail::PROMPTS
+            .into_iter()
+            .filter(|name| !ANNOUNCEMENTS.contains(name) && !words.contains(name)),
+    );
+    names.extend(words);
     names
 }
 

@@ -15,6 +15,13 @@
 //!   (один, два) are masculine and also the neuter "two".
 //!
 //! English needs only *one* (1 minute) and *other* (0 minutes, 2 minutes).
+//!
+//! Times and dates (a voicemail's "received at 2:05 p.m. March 3rd") follow each language's
+//! habit: English says the 12-hour clock with "oh" before single-digit minutes and a.m. or
+//! p.m.; Russian the 24-hour clock with the minutes feminine, as минута is ("четырнадцать
+//! ноль одна"). Days are ordinals, `ord-1` .. `ord-20` and `ord-30` (21st is `num-20` +
+//! `ord-1`), recorded in Russian in the genitive the date needs ("третьего марта"), and
+//! `month-1` .. `month-12` likewise; English puts the month first, Russian the day.
 
 use super::prompts::Language;
 
@@ -59,6 +66,29 @@ const NEW_MESSAGES: Noun = Noun {
     many: "vm-new-messages-many",
     other: "vm-new-messages-other",
 };
+
+const SAVED_MESSAGES: Noun = Noun {
+    gender: Gender::Neuter,
+    one: "vm-saved-messages-one",
+    few: "vm-saved-messages-few",
+    many: "vm-saved-messages-many",
+    other: "vm-saved-messages-other",
+};
+
+/// Ordinal words for days 1..=20, by value from 1 (Russian: genitive).
+const ORDINALS: [&str; 20] = [
+    "ord-1", "ord-2", "ord-3", "ord-4", "ord-5", "ord-6", "ord-7", "ord-8", "ord-9", "ord-10",
+    "ord-11", "ord-12", "ord-13", "ord-14", "ord-15", "ord-16", "ord-17", "ord-18", "ord-19",
+    "ord-20",
+];
+
+const ORDINAL_30: &str = "ord-30";
+
+/// Month names, January first (Russian: genitive).
+const MONTHS: [&str; 12] = [
+    "month-1", "month-2", "month-3", "month-4", "month-5", "month-6", "month-7", "month-8",
+    "month-9", "month-10", "month-11", "month-12",
+];
 
 /// Number words 0..=19, by value.
 const UNITS: [&str; 20] = [
@@ -117,6 +147,68 @@ pub fn new_messages(language: Language, n: u32) -> Vec<&'static str> {
     words
 }
 
+/// What a mailbox holds, said when its owner calls in: "You have 3 new messages and 2
+/// saved messages"; saved messages only when there are some, and "You have no messages"
+/// for an empty box.
+pub fn message_counts(language: Language, new: u32, saved: u32) -> Vec<&'static str> {
+    if new == 0 && saved == 0 {
+        return vec!["vm-you-have", "vm-no-messages"];
+    }
+    let mut words = new_messages(language, new);
+    if saved > 0 {
+        words.push("vm-and");
+        words.extend(counted(language, saved, &SAVED_MESSAGES));
+    }
+    words
+}
+
+/// A time of day, "two oh five p.m." (English) or "четырнадцать ноль пять" (Russian).
+/// An hour above 23 or a minute above 59 is taken modulo 24 or 60, so a caller's mistake
+/// cannot fail a call.
+pub fn time_of_day(language: Language, hour: u32, minute: u32) -> Vec<&'static str> {
+    let (hour, minute) = (hour % 24, minute % 60);
+    match language {
+        Language::En => {
+            let mut words = say_number(language, if hour % 12 == 0 { 12 } else { hour % 12 });
+            match minute {
+                0 => {}
+                1..=9 => words.extend(["time-oh", UNITS[minute as usize]]),
+                _ => words.extend(say_number(language, minute)),
+            }
+            words.push(if hour < 12 { "time-am" } else { "time-pm" });
+            words
+        }
+        Language::Ru => {
+            let mut words = say_number(language, hour);
+            if minute < 10 {
+                words.push(UNITS[0]);
+            }
+            words.extend(number(language, minute, Gender::Feminine));
+            words
+        }
+    }
+}
+
+/// A day of the year, "March third" (English) or "третьего марта" (Russian). A day
+/// outside 1..=31 or a month outside 1..=12 is said as a plain number rather than fail.
+pub fn date(language: Language, day: u32, month: u32) -> Vec<&'static str> {
+    let day_words = match day {
+        1..=20 => vec![ORDINALS[day as usize - 1]],
+        30 => vec![ORDINAL_30],
+        21..=29 | 31 => vec![TENS[day as usize / 10], ORDINALS[day as usize % 10 - 1]],
+        _ => say_number(language, day),
+    };
+    let month_words = match month {
+        1..=12 => vec![MONTHS[month as usize - 1]],
+        _ => say_number(language, month),
+    };
+    let (first, second) = match language {
+        Language::En => (month_words, day_words),
+        Language::Ru => (day_words, month_words),
+    };
+    first.into_iter().chain(second).collect()
+}
+
 /// Every prompt name the functions of this module can return for `language`: the part of
 /// the prompt catalogue that belongs to phrases.
 pub(super) fn vocabulary(language: Language) -> Vec<&'static str> {
@@ -126,10 +218,15 @@ pub(super) fn vocabulary(language: Language) -> Vec<&'static str> {
         "queue-less-than-minute",
         "vm-you-have",
         "vm-no-new-messages",
+        "vm-no-messages",
+        "vm-and",
     ];
     words.extend(UNITS);
     words.extend(&TENS[2..]);
     words.push(HUNDRED);
+    words.extend(ORDINALS);
+    words.push(ORDINAL_30);
+    words.extend(MONTHS);
     match language {
         Language::En => words.extend([
             "queue-in-line",
@@ -137,6 +234,11 @@ pub(super) fn vocabulary(language: Language) -> Vec<&'static str> {
             MINUTES.other,
             NEW_MESSAGES.one,
             NEW_MESSAGES.other,
+            SAVED_MESSAGES.one,
+            SAVED_MESSAGES.other,
+            "time-oh",
+            "time-am",
+            "time-pm",
         ]),
         Language::Ru => words.extend([
             "num-1f",
@@ -148,6 +250,9 @@ pub(super) fn vocabulary(language: Language) -> Vec<&'static str> {
             NEW_MESSAGES.one,
             NEW_MESSAGES.few,
             NEW_MESSAGES.many,
+            SAVED_MESSAGES.one,
+            SAVED_MESSAGES.few,
+            SAVED_MESSAGES.many,
         ]),
     }
     words
@@ -365,6 +470,101 @@ mod tests {
         );
     }
 
+    #[test]
+    fn message_counts_mention_saved_messages_only_when_there_are_some() {
+        assert_eq!(message_counts(En, 0, 0), ["vm-you-have", "vm-no-messages"]);
+        assert_eq!(message_counts(Ru, 0, 0), ["vm-you-have", "vm-no-messages"]);
+        assert_eq!(message_counts(En, 3, 0), new_messages(En, 3));
+        assert_eq!(
+            message_counts(En, 0, 1),
+            [
+                "vm-you-have",
+                "vm-no-new-messages",
+                "vm-and",
+                "num-1",
+                "vm-saved-messages-one"
+            ]
+        );
+        assert_eq!(
+            message_counts(En, 2, 5),
+            [
+                "vm-you-have",
+                "num-2",
+                "vm-new-messages-other",
+                "vm-and",
+                "num-5",
+                "vm-saved-messages-other"
+            ]
+        );
+        // Russian: "одно новое сообщение, а также два сохранённых сообщения".
+        assert_eq!(
+            message_counts(Ru, 1, 2),
+            [
+                "vm-you-have",
+                "num-1n",
+                "vm-new-messages-one",
+                "vm-and",
+                "num-2",
+                "vm-saved-messages-few"
+            ]
+        );
+        assert_eq!(
+            message_counts(Ru, 0, 21)[2..],
+            ["vm-and", "num-20", "num-1n", "vm-saved-messages-one"]
+        );
+        assert_eq!(
+            message_counts(Ru, 5, 11).last(),
+            Some(&"vm-saved-messages-many")
+        );
+    }
+
+    #[test]
+    fn english_times_use_the_12_hour_clock() {
+        let cases: [(u32, u32, &[&str]); 7] = [
+            (0, 0, &["num-12", "time-am"]),
+            (9, 5, &["num-9", "time-oh", "num-5", "time-am"]),
+            (11, 59, &["num-11", "num-50", "num-9", "time-am"]),
+            (12, 0, &["num-12", "time-pm"]),
+            (12, 30, &["num-12", "num-30", "time-pm"]),
+            (14, 5, &["num-2", "time-oh", "num-5", "time-pm"]),
+            (23, 10, &["num-11", "num-10", "time-pm"]),
+        ];
+        for (hour, minute, expected) in cases {
+            assert_eq!(time_of_day(En, hour, minute), expected, "{hour}:{minute}");
+        }
+    }
+
+    #[test]
+    fn russian_times_use_the_24_hour_clock_with_feminine_minutes() {
+        let cases: [(u32, u32, &[&str]); 6] = [
+            (0, 0, &["num-0", "num-0", "num-0"]),
+            (14, 5, &["num-14", "num-0", "num-5"]),
+            (14, 1, &["num-14", "num-0", "num-1f"]),
+            (9, 22, &["num-9", "num-20", "num-2f"]),
+            (21, 31, &["num-20", "num-1", "num-30", "num-1f"]),
+            (18, 0, &["num-18", "num-0", "num-0"]),
+        ];
+        for (hour, minute, expected) in cases {
+            assert_eq!(time_of_day(Ru, hour, minute), expected, "{hour}:{minute}");
+        }
+        // Out of range wraps rather than fails.
+        assert_eq!(time_of_day(Ru, 24, 60), time_of_day(Ru, 0, 0));
+    }
+
+    #[test]
+    fn dates_are_ordinal_days_and_months_in_each_language_order() {
+        assert_eq!(date(En, 3, 3), ["month-3", "ord-3"]);
+        assert_eq!(date(Ru, 3, 3), ["ord-3", "month-3"]);
+        assert_eq!(date(En, 1, 1), ["month-1", "ord-1"]);
+        assert_eq!(date(Ru, 20, 12), ["ord-20", "month-12"]);
+        assert_eq!(date(Ru, 23, 11), ["num-20", "ord-3", "month-11"]);
+        assert_eq!(date(En, 30, 4), ["month-4", "ord-30"]);
+        assert_eq!(date(En, 31, 12), ["month-12", "num-30", "ord-1"]);
+        // Impossible values are said as numbers, never a panic.
+        assert_eq!(date(En, 0, 13), ["num-13", "num-0"]);
+        assert_eq!(date(Ru, 32, 0), ["num-30", "num-2", "num-0"]);
+    }
+
     /// What the phrases produce is exactly the vocabulary: nothing missing from the
     /// catalogue, nothing recorded that is never played.
     #[test]
@@ -377,6 +577,17 @@ mod tests {
                 used.extend(queue_position(language, n));
                 used.extend(estimated_wait(language, n));
                 used.extend(new_messages(language, n));
+                used.extend(message_counts(language, n % 7, n));
+            }
+            for hour in 0..24 {
+                for minute in 0..60 {
+                    used.extend(time_of_day(language, hour, minute));
+                }
+            }
+            for month in 0..=13 {
+                for day in 0..=32 {
+                    used.extend(date(language, day, month));
+                }
             }
             let vocabulary: BTreeSet<_> = vocabulary(language).into_iter().collect();
             assert_eq!(used, vocabulary, "{language:?}");

@@ -4,14 +4,14 @@
 //! re-INVITEs pass through with their SDP rewritten.
 
 use super::devices::{best_failure, failure_outcome, targets, Target};
-use super::fork::{invite_all, BranchResult, From};
+use super::fork::{invite_all, note_hang_up, Branch, BranchResult, From};
+use super::hangup;
 use super::record::{CallInfo, Outcome};
 use super::{caller_dialog, sdp_headers, sdp_refusal, status};
 use crate::routing::{Caller, Route};
 use crate::server::Shared;
 use rsipstack::dialog::dialog::{DialogState, TerminatedReason, TransactionHandle};
 use rsipstack::dialog::invite_dialog::InviteDialog;
-use rsipstack::dialog::DialogId;
 use rsipstack::sip::{Request, StatusCode, StatusCodeKind, Uri};
 use rsipstack::transaction::transaction::Transaction;
 use sb_config::Config;
@@ -47,13 +47,6 @@ pub(super) async fn prepare(
     Ok((targets, Arc::new(bridge), offer))
 }
 
-/// A forked branch: one device of the callee.
-struct Branch {
-    dialog: InviteDialog,
-    final_code: Option<u16>,
-    confirmed: Option<DialogId>,
-}
-
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn bridge_call(
     shared: &Arc<Shared>,
@@ -87,15 +80,7 @@ pub(super) async fn bridge_call(
         display_name: caller.name(),
     };
     let devices = targets.into_iter().map(|t| ((), t));
-    let (sent, mut pending) = invite_all(shared, from, devices, &offer, &b_state_tx);
-    let mut branches: Vec<Branch> = sent
-        .into_iter()
-        .map(|((), dialog)| Branch {
-            dialog,
-            final_code: None,
-            confirmed: None,
-        })
-        .collect();
+    let (mut branches, mut pending) = invite_all(shared, from, devices, &offer, &b_state_tx);
     if branches.is_empty() {
         a_dialog
             .reject(Some(StatusCode::TemporarilyUnavailable), None)
@@ -126,7 +111,7 @@ pub(super) async fn bridge_call(
             biased;
             event = a_events.recv() => match event {
                 Some(DialogState::Terminated(_, reason)) => {
-                    break caller_ended(&branches, winner, reason).await;
+                    break caller_ended(winner, reason);
                 }
                 Some(DialogState::Updated(_, request, handle)) => {
                     if let Some(w) = winner {
@@ -154,12 +139,13 @@ pub(super) async fn bridge_call(
                     ringing_sent = true;
                 }
                 Some(DialogState::Terminated(id, reason)) => {
-                    if let Some(w) = winner.filter(|&w| branches[w].dialog.id().call_id == id.call_id) {
-                        if matches!(reason, TerminatedReason::UasBye) {
-                            a_dialog.bye().await.ok();
-                            break Outcome::new(Disposition::Answered, HangupBy::Callee, 200, "callee hung up");
-                        }
-                        debug!(branch = w, ?reason, "answered branch terminated");
+                    let hung_up = note_hang_up(&mut branches, &id, &reason);
+                    if hung_up.is_some() && hung_up == winner {
+                        hangup::hang_up(shared, &a_dialog);
+                        break callee_hung_up();
+                    }
+                    if winner.is_some_and(|w| branches[w].dialog.id().call_id == id.call_id) {
+                        debug!(?reason, "answered branch terminated");
                     }
                 }
                 Some(DialogState::Updated(id, request, handle)) => {
@@ -177,8 +163,13 @@ pub(super) async fn bridge_call(
             },
             Some(done) = pending.join_next() => {
                 let Ok((index, result)) = done else { continue };
-                if let Some(outcome) = branch_finished(&mut branches, &mut winner, index, result, &bridge, &a_dialog, info, shared).await {
+                if let Some(outcome) = branch_finished(shared, &mut branches, &mut winner, index, result, &bridge, &a_dialog, info) {
                     break outcome;
+                }
+                if winner.is_some_and(|w| branches[w].hung_up) {
+                    // Their BYE was taken before their answer.
+                    hangup::hang_up(shared, &a_dialog);
+                    break callee_hung_up();
                 }
                 if winner.is_some() && callee_busy.is_none() {
                     callee_busy = callee_extension.map(|number| shared.presence.enter(number));
@@ -186,20 +177,18 @@ pub(super) async fn bridge_call(
             }
             () = &mut ring_timeout, if winner.is_none() => {
                 info!(secs = config.pbx.ring_timeout_secs, "ring timeout");
-                cancel_branches(&branches, None).await;
                 a_dialog.reject(Some(StatusCode::TemporarilyUnavailable), Some("ring timeout".into())).ok();
                 break Outcome::new(Disposition::NoAnswer, HangupBy::System, 480, "ring timeout");
             }
             () = &mut inactivity, if winner.is_some() => {
                 warn!("no RTP in either direction: ending the call");
-                hang_up_both(&a_dialog, &branches, winner).await;
+                hangup::hang_up(shared, &a_dialog);
                 break Outcome::new(Disposition::Answered, HangupBy::System, 200, "rtp timeout");
             }
             () = shared.hangup_all.cancelled() => {
                 if winner.is_some() {
-                    hang_up_both(&a_dialog, &branches, winner).await;
+                    hangup::hang_up(shared, &a_dialog);
                 } else {
-                    cancel_branches(&branches, None).await;
                     a_dialog.reject(Some(StatusCode::ServiceUnavailable), Some("shutdown".into())).ok();
                 }
                 let disposition = if winner.is_some() { Disposition::Answered } else { Disposition::Failed };
@@ -208,64 +197,61 @@ pub(super) async fn bridge_call(
         }
     };
 
-    pending.abort_all();
+    // The callee side ends in the background: BYE to who answered, CANCEL to what still
+    // rings, and a BYE to a device whose answer crossed the end.
+    hangup::release(shared, branches, winner, pending);
+    drop(callee_busy);
     shared.dialogs.remove_dialog(&a_dialog.id());
-    for branch in &branches {
-        shared.dialogs.remove_dialog(&branch.dialog.id());
-        if let Some(id) = &branch.confirmed {
-            shared.dialogs.remove_dialog(id);
-        }
-    }
     info!(disposition = ?outcome.disposition, reason = %outcome.reason, "call ended");
     outcome
 }
 
+fn callee_hung_up() -> Outcome {
+    Outcome::new(
+        Disposition::Answered,
+        HangupBy::Callee,
+        200,
+        "callee hung up",
+    )
+}
+
 /// The caller's dialog ended: a CANCEL before the answer, a BYE after it, or a missing ACK.
-async fn caller_ended(
-    branches: &[Branch],
-    winner: Option<usize>,
-    reason: TerminatedReason,
-) -> Outcome {
+/// The callee side is ended after the loop.
+fn caller_ended(winner: Option<usize>, reason: TerminatedReason) -> Outcome {
     match winner {
-        Some(w) => {
-            branches[w].dialog.bye().await.ok();
-            match reason {
-                TerminatedReason::UacBye => Outcome::new(
-                    Disposition::Answered,
-                    HangupBy::Caller,
-                    200,
-                    "caller hung up",
-                ),
-                other => Outcome::new(
-                    Disposition::Answered,
-                    HangupBy::System,
-                    408,
-                    format!("caller dialog ended: {other:?}"),
-                ),
-            }
-        }
-        None => {
-            cancel_branches(branches, None).await;
-            Outcome::new(
-                Disposition::Cancelled,
+        Some(_) => match reason {
+            TerminatedReason::UacBye => Outcome::new(
+                Disposition::Answered,
                 HangupBy::Caller,
-                487,
-                "caller cancelled",
-            )
-        }
+                200,
+                "caller hung up",
+            ),
+            other => Outcome::new(
+                Disposition::Answered,
+                HangupBy::System,
+                408,
+                format!("caller dialog ended: {other:?}"),
+            ),
+        },
+        None => Outcome::new(
+            Disposition::Cancelled,
+            HangupBy::Caller,
+            487,
+            "caller cancelled",
+        ),
     }
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn branch_finished(
-    branches: &mut [Branch],
+fn branch_finished(
+    shared: &Shared,
+    branches: &mut [Branch<()>],
     winner: &mut Option<usize>,
     index: usize,
     result: BranchResult,
     bridge: &Bridge,
     a_dialog: &InviteDialog,
     info: &mut CallInfo,
-    shared: &Shared,
 ) -> Option<Outcome> {
     let response = match result {
         Ok((confirmed_id, Some(response))) => {
@@ -291,11 +277,15 @@ async fn branch_finished(
     }
     if winner.is_some() {
         // A second device answered a forked INVITE: it is not needed.
-        branches[index].dialog.bye().await.ok();
+        hangup::hang_up(shared, &branches[index].dialog);
         return None;
     }
     *winner = Some(index);
-    cancel_branches(branches, Some(index)).await;
+    for (i, branch) in branches.iter_mut().enumerate() {
+        if i != index {
+            hangup::cancel(shared, branch);
+        }
+    }
     match bridge.rewrite(Leg::Callee, SdpKind::Answer, &response.body) {
         Ok(sdp) => {
             if let Err(e) = a_dialog.accept(Some(sdp_headers()), Some(sdp)) {
@@ -306,8 +296,8 @@ async fn branch_finished(
             None
         }
         Err(e) => {
+            // The answered device is hung up with the rest, as the winner.
             let outcome = sdp_refusal(&e);
-            branches[index].dialog.bye().await.ok();
             a_dialog
                 .reject(Some(StatusCode::NotAcceptableHere), None)
                 .ok();
@@ -317,28 +307,13 @@ async fn branch_finished(
 }
 
 /// When every branch has a final failure, answers the caller with the most useful one.
-fn all_failed(branches: &[Branch], a_dialog: &InviteDialog) -> Option<Outcome> {
+fn all_failed(branches: &[Branch<()>], a_dialog: &InviteDialog) -> Option<Outcome> {
     if branches.iter().any(|b| b.final_code.is_none()) {
         return None;
     }
     let code = best_failure(branches.iter().filter_map(|b| b.final_code));
     a_dialog.reject(Some(status(code)), None).ok();
     Some(failure_outcome(code))
-}
-
-async fn cancel_branches(branches: &[Branch], except: Option<usize>) {
-    for (i, branch) in branches.iter().enumerate() {
-        if Some(i) != except && branch.final_code.is_none() {
-            branch.dialog.cancel().await.ok();
-        }
-    }
-}
-
-async fn hang_up_both(a_dialog: &InviteDialog, branches: &[Branch], winner: Option<usize>) {
-    a_dialog.bye().await.ok();
-    if let Some(w) = winner {
-        branches[w].dialog.bye().await.ok();
-    }
 }
 
 /// Passes a re-INVITE (hold, unhold, codec change) from one leg to the other, with the SDP

@@ -87,7 +87,8 @@ pub(crate) fn targets(
         Route::Scenario { .. }
         | Route::Feature { .. }
         | Route::Queue { .. }
-        | Route::AgentCode { .. } => Err(Outcome::new(
+        | Route::AgentCode { .. }
+        | Route::Mailbox { .. } => Err(Outcome::new(
             Disposition::Failed,
             HangupBy::System,
             500,

@@ -3,7 +3,7 @@
 
 use super::devices::Target;
 use crate::server::Shared;
-use rsipstack::dialog::dialog::DialogStateSender;
+use rsipstack::dialog::dialog::{DialogStateSender, TerminatedReason};
 use rsipstack::dialog::invitation::InviteOption;
 use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::dialog::DialogId;
@@ -14,7 +14,7 @@ use tracing::warn;
 /// How a branch's INVITE ended: its dialog id and final response, or why it failed.
 pub(crate) type BranchResult = Result<(DialogId, Option<Response>), String>;
 
-/// The branches still to end: each yields its index among the sent dialogs and its result.
+/// The branches still to end: each yields its index among the sent legs and its result.
 pub(crate) type Pending = JoinSet<(usize, BranchResult)>;
 
 /// Who the INVITEs say is calling.
@@ -23,16 +23,56 @@ pub(crate) struct From<'a> {
     pub display_name: Option<&'a str>,
 }
 
-/// Sends `offer` to every device; returns the dialogs that were sent, each with its `tag`,
-/// and the set that yields `(index, result)` as each branch ends. A device that cannot be
-/// sent to is logged and left out.
+/// One forked INVITE and what is known of its end.
+pub(crate) struct Branch<T> {
+    /// Whose device the branch rings (the dialer's party; nothing for a direct call).
+    pub tag: T,
+    pub dialog: InviteDialog,
+    /// The final failure response, once the INVITE failed.
+    pub final_code: Option<u16>,
+    /// The dialog its 2xx confirmed, once the branch answered.
+    pub confirmed: Option<DialogId>,
+    /// A CANCEL was sent (another branch answered): it is not sent twice.
+    pub cancelled: bool,
+    /// The callee sent BYE. The dialog event of that BYE can be taken before the branch's
+    /// answer when both are ready at once (a busy PBX, a phone that hangs up at once), so
+    /// it is remembered here, for when the answer is taken.
+    pub hung_up: bool,
+}
+
+impl<T> Branch<T> {
+    /// No final response was taken for it yet: it may still ring.
+    pub fn ringing(&self) -> bool {
+        self.final_code.is_none() && self.confirmed.is_none()
+    }
+}
+
+/// Marks the leg whose dialog `id` ended by the callee's BYE; its index.
+pub(crate) fn note_hang_up<T>(
+    legs: &mut [Branch<T>],
+    id: &DialogId,
+    reason: &TerminatedReason,
+) -> Option<usize> {
+    if !matches!(reason, TerminatedReason::UasBye) {
+        return None;
+    }
+    let index = legs
+        .iter()
+        .position(|leg| leg.dialog.id().call_id == id.call_id)?;
+    legs[index].hung_up = true;
+    Some(index)
+}
+
+/// Sends `offer` to every device; returns the legs that were sent and the set that yields
+/// `(index, result)` as each branch ends. A device that cannot be sent to is logged and
+/// left out.
 pub(crate) fn invite_all<T>(
     shared: &Shared,
     from: From<'_>,
     devices: impl IntoIterator<Item = (T, Target)>,
     offer: &[u8],
     events: &DialogStateSender,
-) -> (Vec<(T, InviteDialog)>, Pending) {
+) -> (Vec<Branch<T>>, Pending) {
     let mut sent = Vec::new();
     let mut pending = JoinSet::new();
     for (tag, target) in devices {
@@ -49,7 +89,14 @@ pub(crate) fn invite_all<T>(
         match shared.dialogs.do_invite_async(option, events.clone()) {
             Ok((dialog, handle)) => {
                 let index = sent.len();
-                sent.push((tag, dialog));
+                sent.push(Branch {
+                    tag,
+                    dialog,
+                    final_code: None,
+                    confirmed: None,
+                    cancelled: false,
+                    hung_up: false,
+                });
                 pending.spawn(async move {
                     let result = match handle.await {
                         Ok(Ok(answer)) => Ok(answer),

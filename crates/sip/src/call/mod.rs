@@ -2,11 +2,13 @@
 //! number leads, and then either a direct call between two parties ([`b2bua`]) or a call
 //! the PBX answers and runs through a scenario ([`crate::scenario`]).
 
+pub(crate) mod admission;
 mod b2bua;
 mod caller;
 pub(crate) mod devices;
 mod feature;
 pub(crate) mod fork;
+pub(crate) mod hangup;
 pub(crate) mod record;
 
 use crate::routing::{self, Route};
@@ -21,7 +23,7 @@ use sb_store::{CallParty, Disposition, HangupBy};
 use std::sync::Arc;
 use tracing::{debug, info, info_span, warn, Instrument};
 
-/// Handles a new INVITE: authenticate, route, ring, bridge, record.
+/// Handles a new INVITE: admit, authenticate, route, ring, bridge, record.
 pub(crate) async fn handle_invite(shared: Arc<Shared>, tx: Transaction) {
     let sip_call_id = tx
         .original
@@ -30,7 +32,62 @@ pub(crate) async fn handle_invite(shared: Arc<Shared>, tx: Transaction) {
         .unwrap_or_default();
     let id = uuid::Uuid::new_v4().to_string();
     let span = info_span!("call", call = %id, sip_call_id = %sip_call_id);
-    run_call(shared, tx, id, sip_call_id).instrument(span).await;
+    async move {
+        match shared.admission.admit(&shared) {
+            Ok(active) => run_call(shared, tx, id, sip_call_id, active).await,
+            Err(refusal) => refuse(&shared, tx, id, sip_call_id, &refusal).await,
+        }
+    }
+    .instrument(span)
+    .await;
+}
+
+/// Answers an INVITE the PBX has no room for: 503 with `Retry-After`, and a call record
+/// saying why. Nothing else is done for it (no authentication, routing or media), so the
+/// caller is named as its From header claims.
+async fn refuse(
+    shared: &Shared,
+    mut tx: Transaction,
+    id: String,
+    sip_call_id: String,
+    refusal: &admission::Refusal,
+) {
+    debug!(%refusal, "new call refused");
+    let retry_after = admission::RETRY_AFTER_SECS.to_string();
+    let headers = vec![Header::RetryAfter(retry_after.as_str().into())];
+    reply(&mut tx, StatusCode::ServiceUnavailable, headers).await;
+    let caller = CallParty {
+        number: tx
+            .original
+            .from_header()
+            .ok()
+            .and_then(|f| f.uri().ok())
+            .and_then(|u| u.user().map(str::to_string))
+            .unwrap_or_default(),
+        name: None,
+        endpoint: None,
+    };
+    let now = shared.clock.now();
+    let info = CallInfo {
+        id,
+        sip_call_id,
+        caller,
+        callee: CallParty {
+            number: tx.original.uri.user().unwrap_or_default().to_string(),
+            name: None,
+            endpoint: None,
+        },
+        started_at: now,
+        answered_at: None,
+        missed: None,
+    };
+    let outcome = Outcome::new(
+        Disposition::Failed,
+        HangupBy::System,
+        503,
+        refusal.to_string(),
+    );
+    finish(shared, &info, outcome, Vec::new());
 }
 
 fn callee_party(route: &Route, dialled: &str) -> CallParty {
@@ -60,7 +117,7 @@ fn callee_party(route: &Route, dialled: &str) -> CallParty {
             name: None,
             endpoint: Some(format!("queue:{name}")),
         },
-        Route::AgentCode { .. } => CallParty {
+        Route::AgentCode { .. } | Route::Mailbox { .. } => CallParty {
             number: dialled.to_string(),
             name: None,
             endpoint: Some(format!("feature:{dialled}")),
@@ -140,7 +197,13 @@ pub(crate) fn sdp_headers() -> Vec<Header> {
     vec![Header::ContentType("application/sdp".into())]
 }
 
-async fn run_call(shared: Arc<Shared>, mut tx: Transaction, id: String, sip_call_id: String) {
+async fn run_call(
+    shared: Arc<Shared>,
+    mut tx: Transaction,
+    id: String,
+    sip_call_id: String,
+    _active: ActiveCall,
+) {
     let plan = shared.plan();
     let Some(caller) = caller::identify_caller(&shared, &plan.config, &mut tx).await else {
         return;
@@ -159,8 +222,8 @@ async fn run_call(shared: Arc<Shared>, mut tx: Transaction, id: String, sip_call
         callee: callee_party(&route, &dialled),
         started_at: shared.clock.now(),
         answered_at: None,
+        missed: None,
     };
-    let _active = ActiveCall::enter(&shared);
     let _caller_busy = caller
         .extension()
         .map(|number| shared.presence.enter(number));
@@ -172,6 +235,11 @@ async fn run_call(shared: Arc<Shared>, mut tx: Transaction, id: String, sip_call
     }
     if let Route::AgentCode { code } = &route {
         let outcome = feature::agent_code(&shared, tx, caller.extension(), *code, &mut info).await;
+        finish(&shared, &info, outcome, Vec::new());
+        return;
+    }
+    if let Route::Mailbox { code } = &route {
+        let outcome = crate::mailbox::run(&shared, &plan, tx, &caller, *code, &mut info).await;
         finish(&shared, &info, outcome, Vec::new());
         return;
     }

@@ -38,15 +38,31 @@ pub(crate) struct CallInfo {
     pub callee: CallParty,
     pub started_at: DateTime<Utc>,
     pub answered_at: Option<DateTime<Utc>>,
+    /// How the scenario saw the call missed (a message left, a queue abandoned), for the
+    /// callback task it leaves.
+    pub missed: Option<sb_voicemail::tasks::MissedKind>,
 }
 
 /// Keeps the count of calls in progress exact, whichever way the call task ends.
 pub(crate) struct ActiveCall(Arc<Shared>);
 
 impl ActiveCall {
+    /// Counts in a call the PBX makes itself (a call back), which no limit refuses.
     pub fn enter(shared: &Arc<Shared>) -> Self {
         shared.active_calls.fetch_add(1, Ordering::SeqCst);
         ActiveCall(shared.clone())
+    }
+
+    /// Counts a new incoming call in, unless `limit` calls are in progress already. The count is
+    /// taken and checked in one step, so INVITEs arriving together cannot overshoot it.
+    pub fn try_enter(shared: &Arc<Shared>, limit: usize) -> Option<Self> {
+        shared
+            .active_calls
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < limit).then_some(n + 1)
+            })
+            .ok()?;
+        Some(ActiveCall(shared.clone()))
     }
 }
 
@@ -72,5 +88,8 @@ pub(crate) fn finish(shared: &Shared, info: &CallInfo, outcome: Outcome, trace: 
         reason: outcome.reason,
         trace,
     };
+    if let Some(event) = crate::missed::task_event(&record, info.missed.clone()) {
+        shared.tasks.send(event);
+    }
     shared.records.submit(record);
 }

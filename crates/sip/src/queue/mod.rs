@@ -5,13 +5,22 @@
 //! concern (each call registers a channel when it joins) and calls [`Event::Tick`] at
 //! [`Acd::next_deadline`] by the PBX clock. A queue's `members` are logged in when the PBX
 //! starts and can log out and in again (`*45`) and pause (`*46`).
+//!
+//! A caller who asks to be called back hangs up but keeps the place: the channel of the
+//! call then leads to a [`callback`] task, which rings the agents the engine offers it to
+//! and calls the caller back, until the engine says the caller's time in the queue ended.
+
+pub(crate) mod callback;
 
 use crate::clock::PbxClock;
 use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
-use sb_acd::{Acd, AcdConfig, Action, AgentState, Event, QueueFigures, Strategy};
+use sb_acd::{
+    Acd, AcdConfig, Action, AgentState, Event, LeaveReason, Outcome, QueueEvent, QueueEventKind,
+    QueueFigures, Strategy,
+};
 use sb_config::Config;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
@@ -25,6 +34,7 @@ enum Request {
         queue: String,
         priority: i32,
         number: String,
+        exit_keys: BTreeMap<char, String>,
         actions: mpsc::UnboundedSender<Action>,
     },
     /// Something the engine must hear about (an agent's answer, a hang-up, a registration).
@@ -71,6 +81,8 @@ pub struct QueueCallerView {
     pub position: usize,
     pub waited_secs: u64,
     pub ringing: bool,
+    /// The caller hung up to be called back, keeping this place.
+    pub callback: bool,
 }
 
 /// An agent and the state the distributor has them in.
@@ -105,13 +117,15 @@ impl Queues {
         handle
     }
 
-    /// Puts `call` into `queue`; the engine's actions about it come on the returned channel.
+    /// Puts `call` into `queue`, `exit_keys` taking it out to the scenario's steps; the
+    /// engine's actions about it come on the returned channel.
     pub fn join(
         &self,
         call: &str,
         queue: &str,
         priority: i32,
         number: &str,
+        exit_keys: BTreeMap<char, String>,
     ) -> mpsc::UnboundedReceiver<Action> {
         let (actions, rx) = mpsc::unbounded_channel();
         let request = Request::Join {
@@ -119,6 +133,7 @@ impl Queues {
             queue: queue.to_owned(),
             priority,
             number: number.to_owned(),
+            exit_keys,
             actions,
         };
         self.tx.send(request).ok();
@@ -169,6 +184,9 @@ struct Service {
     memberships: HashMap<String, Vec<(String, u32)>>,
     /// The calls in the engine, by id: where their actions go.
     calls: HashMap<String, mpsc::UnboundedSender<Action>>,
+    /// Of `calls`, the callers waiting for a callback: their channel leads to the
+    /// callback task until their time in the queue ends.
+    callbacks: HashSet<String>,
 }
 
 impl Service {
@@ -230,6 +248,7 @@ impl Service {
             queues: Arc::new(queues),
             memberships,
             calls: HashMap::new(),
+            callbacks: HashSet::new(),
         }
     }
 
@@ -263,6 +282,7 @@ impl Service {
                 queue,
                 priority,
                 number,
+                exit_keys,
                 actions,
             } => {
                 self.calls.insert(call.clone(), actions);
@@ -271,6 +291,7 @@ impl Service {
                     queue,
                     priority,
                     number,
+                    exit_keys,
                 });
             }
             Request::Event(event) => {
@@ -281,6 +302,7 @@ impl Service {
                 self.handle(event);
                 if let Some(call) = gone {
                     self.calls.remove(&call);
+                    self.callbacks.remove(&call);
                 }
             }
             Request::ToggleLogin { agent, reply } => {
@@ -354,7 +376,7 @@ impl Service {
         }
     }
 
-    /// Sends an action to the call it concerns.
+    /// Sends an action to the call it concerns (or to the task calling a caller back).
     fn route(&mut self, action: Action) {
         let call = match &action {
             Action::RingAgents { call, .. }
@@ -362,15 +384,9 @@ impl Service {
             | Action::Connect { call, .. }
             | Action::PlayPosition { call, .. }
             | Action::PlayPeriodic { call, .. }
-            | Action::Leave { call, .. } => call.clone(),
+            | Action::Leave { call, .. }
+            | Action::StartCallback { call, .. } => call.clone(),
             Action::QueueEvent(event) => event.call.clone(),
-            Action::StartCallback { call, .. } => {
-                // Calls back are not made yet: the place is given up.
-                warn!(%call, "queue callbacks are not supported yet");
-                let call = call.clone();
-                self.handle(Event::CallbackFailed { call });
-                return;
-            }
             Action::AgentState { agent, state } => {
                 info!(%agent, ?state, "agent state");
                 return;
@@ -380,7 +396,23 @@ impl Service {
                 return;
             }
         };
-        let leaving = matches!(action, Action::Leave { .. });
+        // A caller who asked for a callback keeps the channel (its callback task reads it)
+        // until the time in the queue ends some other way than with an agent.
+        let leaving = match &action {
+            Action::Leave {
+                reason: LeaveReason::Callback,
+                ..
+            } => {
+                self.callbacks.insert(call.clone());
+                false
+            }
+            Action::Leave { .. } => true,
+            Action::QueueEvent(QueueEvent {
+                kind: QueueEventKind::Ended { outcome, .. },
+                ..
+            }) if !matches!(outcome, Outcome::Connected { .. }) => self.callbacks.remove(&call),
+            _ => false,
+        };
         match self.calls.get(&call) {
             Some(tx) => {
                 if tx.send(action).is_err() {
@@ -416,6 +448,7 @@ fn view(acd: &Acd, queues: &[QueueInfo], now: DateTime<Utc>) -> QueuesView {
                     position: view.position,
                     waited_secs: view.waited.as_secs(),
                     ringing: view.ringing,
+                    callback: view.callback,
                 })
                 .collect(),
             members: q.members.clone(),

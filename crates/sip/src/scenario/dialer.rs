@@ -8,20 +8,18 @@
 //! reports `busy` or `unavailable` at once, which is how ring groups skip them.
 
 use crate::call::devices::{extension_devices, trunk_target, Target};
-use crate::call::fork::{invite_all, BranchResult, From};
+use crate::call::fork::{invite_all, note_hang_up, Branch, BranchResult, From, Pending};
+use crate::call::hangup;
 use crate::plan::Plan;
 use crate::presence::InCall;
 use crate::routing::Caller;
 use crate::server::Shared;
-use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver, TerminatedReason};
-use rsipstack::dialog::invite_dialog::InviteDialog;
-use rsipstack::dialog::DialogId;
+use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver};
 use rsipstack::sip::{StatusCode, StatusCodeKind, Uri};
 use sb_flow::scenario::{DialTarget, Outcome};
 use sb_media::MediaEndpoint;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tracing::{debug, info, warn};
 
@@ -44,21 +42,16 @@ pub(crate) enum CalleeEvent {
     Handled,
 }
 
-/// One device being rung.
-struct Branch {
-    dialog: InviteDialog,
-    /// Whose device it is.
-    party: Party,
-    final_code: Option<u16>,
-    confirmed: Option<DialogId>,
-}
-
 /// Ringing, then the answered leg, of one `dial` action.
+///
+/// Dropping it ends the callee side (see [`Dialer::end`]), so a dial is never left
+/// ringing or answered, whichever way the call task ends.
 pub(crate) struct Dialer {
     shared: Arc<Shared>,
     pub endpoint: MediaEndpoint,
-    branches: Vec<Branch>,
-    pending: JoinSet<(usize, BranchResult)>,
+    /// One device each, tagged with whose device it is.
+    branches: Vec<Branch<Party>>,
+    pending: Pending,
     events: DialogStateReceiver,
     deadline: Instant,
     winner: Option<usize>,
@@ -67,6 +60,8 @@ pub(crate) struct Dialer {
     /// People skipped before ringing, which decide the outcome if nobody else answers.
     skipped_busy: bool,
     answered_by: Option<InCall>,
+    /// [`CalleeEvent::HungUp`] was reported: it is reported once.
+    hang_up_reported: bool,
 }
 
 /// Whose device a branch rings, and so who answered, for the call record.
@@ -142,16 +137,7 @@ impl Dialer {
             uri: &caller_uri,
             display_name: caller.name(),
         };
-        let (sent, pending) = invite_all(shared, from, devices, &offer, &state_tx);
-        let branches: Vec<Branch> = sent
-            .into_iter()
-            .map(|(party, dialog)| Branch {
-                dialog,
-                party,
-                final_code: None,
-                confirmed: None,
-            })
-            .collect();
+        let (branches, pending) = invite_all(shared, from, devices, &offer, &state_tx);
         if branches.is_empty() {
             return Err(Outcome::Failed);
         }
@@ -167,16 +153,24 @@ impl Dialer {
             early: false,
             skipped_busy,
             answered_by: None,
+            hang_up_reported: false,
         })
     }
 
     /// Who answered, once someone did.
     pub fn answerer(&self) -> Option<&Party> {
-        self.winner.map(|w| &self.branches[w].party)
+        self.winner.map(|w| &self.branches[w].tag)
     }
 
     /// The next thing the callee side did; cancel-safe.
     pub async fn next(&mut self) -> CalleeEvent {
+        if let Some(w) = self.winner {
+            if self.branches[w].hung_up && !self.hang_up_reported {
+                // Their BYE was taken before their answer: the answer came first.
+                self.hang_up_reported = true;
+                return CalleeEvent::HungUp;
+            }
+        }
         let ringing = self.winner.is_none();
         tokio::select! {
             biased;
@@ -189,7 +183,7 @@ impl Dialer {
                 Err(_) => CalleeEvent::Handled,
             },
             () = tokio::time::sleep_until(self.deadline), if ringing => {
-                self.cancel(None).await;
+                self.cancel_ringing(None);
                 CalleeEvent::Failed(Outcome::NoAnswer)
             }
         }
@@ -215,10 +209,9 @@ impl Dialer {
                 }
             }
             DialogState::Terminated(id, reason) => {
-                let answered = self.winner.map(|w| &self.branches[w]);
-                if answered.is_some_and(|b| b.dialog.id().call_id == id.call_id)
-                    && matches!(reason, TerminatedReason::UasBye)
-                {
+                let hung_up = note_hang_up(&mut self.branches, &id, &reason);
+                if hung_up.is_some() && hung_up == self.winner && !self.hang_up_reported {
+                    self.hang_up_reported = true;
                     return CalleeEvent::HungUp;
                 }
                 CalleeEvent::Handled
@@ -277,20 +270,20 @@ impl Dialer {
         }
         if self.winner.is_some() {
             // A second device answered the same ring: it is not needed.
-            self.branches[index].dialog.bye().await.ok();
+            hangup::hang_up(&self.shared, &self.branches[index].dialog);
             return CalleeEvent::Handled;
         }
         if let Err(e) = self.endpoint.accept_answer(&response.body) {
             warn!(error = %e, "answer with unusable SDP: hanging up that phone");
-            self.branches[index].dialog.bye().await.ok();
+            hangup::hang_up(&self.shared, &self.branches[index].dialog);
             return self.branch_failed(index, 488);
         }
         self.winner = Some(index);
-        self.cancel(Some(index)).await;
-        if let Party::Extension(extension) = &self.branches[index].party {
+        self.cancel_ringing(Some(index));
+        if let Party::Extension(extension) = &self.branches[index].tag {
             self.answered_by = Some(self.shared.presence.enter(extension));
         }
-        info!(branch = index, party = ?self.branches[index].party, "dial answered");
+        info!(branch = index, party = ?self.branches[index].tag, "dial answered");
         CalleeEvent::Answered
     }
 
@@ -303,29 +296,34 @@ impl Dialer {
         CalleeEvent::Failed(failure(&codes, self.skipped_busy))
     }
 
-    async fn cancel(&self, except: Option<usize>) {
-        for (i, branch) in self.branches.iter().enumerate() {
-            if Some(i) != except && branch.final_code.is_none() {
-                branch.dialog.cancel().await.ok();
+    /// Cancels the devices still ringing, but `except`, without waiting for their answers.
+    fn cancel_ringing(&mut self, except: Option<usize>) {
+        for (i, branch) in self.branches.iter_mut().enumerate() {
+            if Some(i) != except {
+                hangup::cancel(&self.shared, branch);
             }
         }
     }
 
-    /// Ends the callee side: hangs up whoever answered, cancels what still rings, and lets
-    /// the dialog layer forget the dialogs.
+    /// Ends the callee side: whoever answered is free at once (presence), and in the
+    /// background they are hung up, what still rings is cancelled, a device whose answer
+    /// crossed the end is hung up too, and the dialogs are forgotten
+    /// ([`hangup::release`]). Returns at once: a phone that never answers the BYE or the
+    /// CANCEL no longer holds the call for 32 s.
     pub async fn end(self) {
-        match self.winner {
-            Some(w) => {
-                self.branches[w].dialog.bye().await.ok();
-            }
-            None => self.cancel(None).await,
+        drop(self);
+    }
+}
+
+impl Drop for Dialer {
+    fn drop(&mut self) {
+        self.answered_by = None;
+        if tokio::runtime::Handle::try_current().is_err() {
+            return;
         }
-        for branch in &self.branches {
-            self.shared.dialogs.remove_dialog(&branch.dialog.id());
-            if let Some(id) = &branch.confirmed {
-                self.shared.dialogs.remove_dialog(id);
-            }
-        }
+        let branches = std::mem::take(&mut self.branches);
+        let pending = std::mem::take(&mut self.pending);
+        hangup::release(&self.shared, branches, self.winner, pending);
     }
 }
 

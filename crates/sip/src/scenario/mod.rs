@@ -23,9 +23,9 @@
 //! The call ends when the engine hangs up, the caller hangs up, the person connected hangs
 //! up, media stops, or the PBX shuts down; its routing trace goes into the call record.
 
-mod dialer;
+pub(crate) mod dialer;
 mod hold;
-mod info_digits;
+pub(crate) mod info_digits;
 mod queue_wait;
 mod responsible;
 mod voicemail;
@@ -47,12 +47,13 @@ use sb_media::playout::RecorderConfig;
 use sb_media::tones::ToneKind;
 use sb_media::{DigitMethod, EndpointEvent, MediaEndpoint, PlayId};
 use sb_store::{CallParty, Disposition, HangupBy, TraceLine};
+use sb_voicemail::greeting::VoicemailReason;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 use tracing::{debug, info, warn};
-use voicemail::Stage;
+use voicemail::LeaveMessage;
 
 /// How long an in-dialog response gets to leave before the PBX's BYE.
 const REPLY_SETTLE: Duration = Duration::from_millis(30);
@@ -134,11 +135,12 @@ pub(crate) async fn run(
         caller_on_hold: None,
         callee_on_hold: None,
         voicemail: None,
-        voicemail_box: None,
+        busy_seen: false,
         replied_at: None,
         events: VecDeque::new(),
         queue: None,
         queue_connected: false,
+        callback_confirmation: None,
         lookup: None,
         dial_is_hook: false,
         info,
@@ -214,9 +216,10 @@ struct ScenarioCall<'a> {
     caller_on_hold: Option<PlayId>,
     /// Hold music played to the person connected while the caller holds them.
     callee_on_hold: Option<PlayId>,
-    voicemail: Option<Stage>,
-    /// The box of the voicemail step in progress.
-    voicemail_box: Option<String>,
+    /// Leaving a message (a `voicemail` step).
+    voicemail: Option<LeaveMessage>,
+    /// A dial of this call found the person busy: their busy greeting is the one to play.
+    busy_seen: bool,
     /// When the last in-dialog request of the caller was answered.
     replied_at: Option<Instant>,
     /// Events for the engine produced while carrying out its actions.
@@ -225,6 +228,9 @@ struct ScenarioCall<'a> {
     queue: Option<queue_wait::QueueWait>,
     /// An agent of a queue has the call.
     queue_connected: bool,
+    /// The caller asked the queue to call back: the confirmation playing, after which the
+    /// PBX hangs up.
+    callback_confirmation: Option<PlayId>,
     /// The responsible-manager lookup in progress (a `responsible` step).
     lookup: Option<responsible::Lookup>,
     /// The dial in progress rings the responsible manager: its outcome is the hook's.
@@ -353,9 +359,13 @@ impl ScenarioCall<'_> {
                     self.timer = Some(Instant::now() + wait);
                 }
                 Action::Dial { targets, timeout } => self.dial(&targets, timeout),
-                Action::Queue { name } => self.join_queue(&name),
+                Action::Queue { name, exit_keys } => self.join_queue(&name, exit_keys),
                 Action::Responsible { timeout, mobile } => self.responsible(timeout, mobile),
-                Action::Voicemail { mailbox } => self.voicemail(&mailbox),
+                Action::Voicemail { mailbox } => {
+                    if let Some(outcome) = self.voicemail(&mailbox).await {
+                        return Some(outcome);
+                    }
+                }
                 Action::SetAttribute { name, value } => {
                     debug!(%name, %value, "call attribute set");
                 }
@@ -443,6 +453,7 @@ impl ScenarioCall<'_> {
     /// The outcome of the dial in progress, for the engine: a dial's, or the responsible
     /// hook's when the dial rings the manager.
     fn dial_outcome(&mut self, outcome: FlowOutcome) {
+        self.busy_seen |= outcome == FlowOutcome::Busy;
         if self.dial_is_hook {
             if outcome != FlowOutcome::Answered {
                 self.dial_is_hook = false;
@@ -453,19 +464,23 @@ impl ScenarioCall<'_> {
         }
     }
 
-    fn voicemail(&mut self, mailbox: &str) {
-        self.answer();
-        let language = self.language();
-        let greeting = match self.shared.voice.prompts.get(language, "vm-leave-message") {
-            Ok(clip) => self.endpoint.play([clip]),
-            Err(e) => {
-                warn!(error = %e, "voicemail greeting missing: beep only");
-                self.endpoint.play(Vec::new())
-            }
+    /// Starts the `voicemail` step; `Some` when the box does not exist (a configuration
+    /// validated at load names only known boxes, so this is a reload race at most).
+    async fn voicemail(&mut self, mailbox: &str) -> Option<Outcome> {
+        let Some(view) = self.plan.config.mailbox(mailbox) else {
+            warn!(%mailbox, "voicemail to an unknown box");
+            return Some(self.hang_up("no_route").await);
         };
-        info!(%mailbox, "voicemail");
-        self.voicemail_box = Some(mailbox.to_owned());
-        self.voicemail = Some(Stage::Greeting(greeting));
+        self.answer();
+        let reason = if self.busy_seen {
+            VoicemailReason::Busy
+        } else {
+            VoicemailReason::Unavailable
+        };
+        let language = self.language();
+        let step = LeaveMessage::start(&self.shared, &self.endpoint, view, reason, language).await;
+        self.voicemail = Some(step);
+        None
     }
 
     async fn hang_up(&mut self, cause: &str) -> Outcome {
@@ -593,10 +608,10 @@ impl ScenarioCall<'_> {
     async fn media_event(&mut self, event: Option<EndpointEvent>) -> Option<Outcome> {
         match event {
             Some(EndpointEvent::Digit(digit)) => self.digit(digit.to_char()),
-            Some(EndpointEvent::PlayFinished { id, .. }) => self.played(id),
+            Some(EndpointEvent::PlayFinished { id, .. }) => return self.played(id).await,
             Some(EndpointEvent::PlayFailed { id, error }) => {
                 warn!(%error, "playback failed");
-                self.played(id);
+                return self.played(id).await;
             }
             Some(EndpointEvent::RecordFinished(recording)) if !self.in_voicemail() => {
                 info!(path = %recording.path.display(), secs = recording.duration.as_secs_f64(), "call recording finished");
@@ -605,24 +620,10 @@ impl ScenarioCall<'_> {
                 warn!(%error, "the call recording failed; the call goes on");
             }
             Some(EndpointEvent::RecordFinished(recording)) => {
-                info!(path = %recording.path.display(), secs = recording.duration.as_secs_f64(), reason = ?recording.reason, "voicemail message saved");
-                self.dialog.bye().await.ok();
-                return Some(Outcome::new(
-                    Disposition::Answered,
-                    HangupBy::System,
-                    200,
-                    format!("voicemail: message of {} s", recording.duration.as_secs()),
-                ));
+                return Some(self.message_recorded(Ok(recording)).await);
             }
             Some(EndpointEvent::RecordFailed(error)) => {
-                warn!(%error, "voicemail message could not be recorded");
-                self.dialog.bye().await.ok();
-                return Some(Outcome::new(
-                    Disposition::Answered,
-                    HangupBy::System,
-                    200,
-                    format!("voicemail failed: {error}"),
-                ));
+                return Some(self.message_recorded(Err(error)).await);
             }
             Some(EndpointEvent::MediaTimeout) => {
                 warn!("no RTP from the caller: ending the call");
@@ -647,41 +648,48 @@ impl ScenarioCall<'_> {
         None
     }
 
-    /// A playback ended: the engine's, or a step of voicemail.
-    fn played(&mut self, id: PlayId) {
+    /// A playback ended: the engine's, a queue's, or a stage of voicemail. `Some` when the
+    /// call is over (a queue's callback was confirmed, or the voicemail step could not
+    /// begin its message).
+    async fn played(&mut self, id: PlayId) -> Option<Outcome> {
+        if let Some(outcome) = self.callback_confirmed(id).await {
+            return Some(outcome);
+        }
         if self.queue_played(id) {
-            return;
+            return None;
         }
         if let Some(flow_id) = self.plays.remove(&id) {
             self.events.push_back(Event::PlayFinished(flow_id));
-            return;
+            return None;
         }
-        match self.voicemail.take() {
-            Some(Stage::Greeting(greeting)) if greeting == id => {
-                let beep = self.shared.voice.tone_plan.tone(ToneKind::Beep);
-                self.voicemail = Some(Stage::Beep(self.endpoint.play_tone(beep)));
-            }
-            Some(Stage::Beep(beep)) if beep == id => self.start_recording(),
-            other => self.voicemail = other,
+        let step = self.voicemail.as_mut()?;
+        let settings = &self.plan.config.voicemail;
+        step.played(id, &self.shared, &self.endpoint, self.info, settings)
+            .await;
+        if step.failed() {
+            self.voicemail = None;
+            self.dialog.bye().await.ok();
+            return Some(Outcome::new(
+                Disposition::Answered,
+                HangupBy::System,
+                200,
+                "voicemail failed: the message could not be stored",
+            ));
         }
+        None
     }
 
-    /// Starts recording the message into a new file of the box.
-    fn start_recording(&mut self) {
-        let mailbox = self.voicemail_box.clone().unwrap_or_default();
-        let path = voicemail::message_path(
-            &self.shared.voice.voicemail_dir,
-            &mailbox,
-            self.shared.clock.now(),
-            &self.info.id,
-        );
-        if let Some(dir) = path.parent() {
-            if let Err(e) = std::fs::create_dir_all(dir) {
-                warn!(dir = %dir.display(), error = %e, "cannot create the voicemail directory");
-            }
-        }
-        self.endpoint.record(&path, voicemail::recorder_config());
-        self.voicemail = Some(Stage::Recording(path));
+    /// The recorder is done with the voicemail message: it is kept, and the PBX hangs up.
+    async fn message_recorded(
+        &mut self,
+        result: Result<sb_media::playout::Recording, sb_media::playout::RecordError>,
+    ) -> Outcome {
+        let reason = match self.voicemail.take() {
+            Some(step) => step.recorded(&self.shared, result, self.info).await,
+            None => "voicemail: no message".to_owned(),
+        };
+        self.dialog.bye().await.ok();
+        Outcome::new(Disposition::Answered, HangupBy::System, 200, reason)
     }
 
     async fn callee_event(&mut self, event: CalleeEvent) -> Option<Outcome> {
@@ -744,7 +752,9 @@ impl ScenarioCall<'_> {
                 }
             }
             CalleeEvent::HungUp => {
-                self.dialog.bye().await.ok();
+                // Not awaited: the call (and a queue's agent) ends now, whether or not
+                // the caller answers the BYE.
+                crate::call::hangup::hang_up(&self.shared, &self.dialog);
                 return Some(Outcome::new(
                     Disposition::Answered,
                     HangupBy::Callee,
@@ -800,7 +810,7 @@ impl ScenarioCall<'_> {
 
     /// Whether a voicemail message is being recorded (rather than the conversation).
     fn in_voicemail(&self) -> bool {
-        matches!(self.voicemail, Some(Stage::Recording(_)))
+        self.voicemail.as_ref().is_some_and(LeaveMessage::recording)
     }
 
     /// Starts recording the conversation, both voices mixed, when calls are recorded
@@ -836,28 +846,39 @@ impl ScenarioCall<'_> {
     /// leaves during the greeting or the beep leaves an empty message (their number is the
     /// message).
     async fn close_recording(&mut self) {
-        match self.voicemail {
-            None => return,
-            Some(Stage::Greeting(_) | Stage::Beep(_)) => self.start_recording(),
-            Some(Stage::Recording(_)) => {}
+        let Some(step) = &mut self.voicemail else {
+            return;
+        };
+        let settings = &self.plan.config.voicemail;
+        step.begin_if_not_yet(&self.shared, &self.endpoint, self.info, settings)
+            .await;
+        if !step.recording() {
+            self.voicemail = None;
+            return;
         }
         self.endpoint.stop_recording();
         let closed = tokio::time::timeout(RECORDING_CLOSE_WAIT, async {
             while let Some(event) = self.endpoint.next_event().await {
-                if let EndpointEvent::RecordFinished(recording) = event {
-                    return Some(recording);
+                match event {
+                    EndpointEvent::RecordFinished(recording) => return Some(Ok(recording)),
+                    EndpointEvent::RecordFailed(error) => return Some(Err(error)),
+                    _ => {}
                 }
             }
             None
         })
         .await;
+        let Some(step) = self.voicemail.take() else {
+            return;
+        };
         match closed {
-            Ok(Some(recording)) => {
-                info!(path = %recording.path.display(), secs = recording.duration.as_secs_f64(), "voicemail message saved at hang-up")
+            Ok(Some(result)) => {
+                step.recorded(&self.shared, result, self.info).await;
             }
-            _ => warn!("the voicemail message was not confirmed closed"),
+            // The recorder may still commit the file: the row stays as recording, and the
+            // next start completes it from the file (or drops it when there is none).
+            _ => warn!("the voicemail message was not confirmed closed; left for recovery at the next start"),
         }
-        self.voicemail = None;
     }
 
     /// Ends whatever is still up besides the caller's leg, and returns `outcome`.

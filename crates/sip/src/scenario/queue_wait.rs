@@ -3,17 +3,22 @@
 //! from a [`Dialer`] of its own so that each answer, refusal or silence is reported for
 //! that agent. When the distributor connects one, that agent's leg becomes the call's
 //! `dial` and the call goes on as an answered dial; when the caller leaves the queue, the
-//! scenario routes the reason (`timeout`, `unavailable`).
+//! scenario routes the reason (`timeout`, `unavailable`, or the exit key pressed).
+//!
+//! A caller who presses the queue's callback key hears where they will be called back,
+//! then the PBX hangs up; the place stays in the queue, served by a
+//! [`callback`](crate::queue::callback) task that takes over the call's queue channel.
 
 use super::dialer::{CalleeEvent, Dialer, Party};
 use super::ScenarioCall;
-use crate::queue::AGENT_RING_LIMIT;
+use crate::call::record::Outcome;
+use crate::queue::{callback, AGENT_RING_LIMIT};
 use sb_acd::{Action as AcdAction, Event as AcdEvent, LeaveReason};
 use sb_flow::scenario::{DialTarget, Event, Outcome as FlowOutcome};
 use sb_media::audio::say;
 use sb_media::PlayId;
-use sb_store::CallParty;
-use std::collections::HashMap;
+use sb_store::{CallParty, Disposition, HangupBy};
+use std::collections::{BTreeMap, HashMap};
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
@@ -45,12 +50,20 @@ impl QueueWait {
         tokio::select! {
             action = actions.recv() => QueueWake::Action(action),
             (agent, event) = async {
-                if ringing.is_empty() {
+                // An agent who answered waits for the distributor's word (connect, or
+                // cancel when the offer ended meanwhile) unpolled: a hang-up of theirs in
+                // between is then reported once they are the call's dial, and a connect
+                // never finds their leg gone.
+                let futures: Vec<_> = ringing
+                    .iter_mut()
+                    .filter(|(_, dialer)| dialer.answerer().is_none())
+                    .map(|(agent, dialer)| {
+                        Box::pin(async move { (agent.clone(), dialer.next().await) })
+                    })
+                    .collect();
+                if futures.is_empty() {
                     return std::future::pending().await;
                 }
-                let futures = ringing.iter_mut().map(|(agent, dialer)| {
-                    Box::pin(async move { (agent.clone(), dialer.next().await) })
-                });
                 futures::future::select_all(futures).await.0
             } => QueueWake::Agent(agent, event),
         }
@@ -58,8 +71,8 @@ impl QueueWait {
 }
 
 impl ScenarioCall<'_> {
-    /// The scenario's `queue` step: answer, join, hold music.
-    pub(super) fn join_queue(&mut self, name: &str) {
+    /// The scenario's `queue` step: answer, join (with the step's exit keys), hold music.
+    pub(super) fn join_queue(&mut self, name: &str, exit_keys: BTreeMap<char, String>) {
         self.answer();
         let priority = self
             .flow
@@ -68,10 +81,14 @@ impl ScenarioCall<'_> {
             .and_then(|p| p.trim().parse::<i32>().ok())
             .unwrap_or(0);
         info!(queue = %name, priority, "joining the queue");
+        // Only a number that can be dialled back may ask for a callback: the queue ignores
+        // the callback key of a caller without one ("anonymous", a SIP name).
+        let number = self.caller.number();
+        let number = if is_dialable(number) { number } else { "" };
         let actions = self
             .shared
             .queues
-            .join(&self.info.id, name, priority, self.caller.number());
+            .join(&self.info.id, name, priority, number, exit_keys);
         self.queue = Some(QueueWait {
             name: name.to_owned(),
             actions,
@@ -98,7 +115,8 @@ impl ScenarioCall<'_> {
             QueueWake::Action(Some(action)) => self.queue_action(action).await,
             QueueWake::Action(None) => {
                 warn!("the queue service is gone: leaving the queue");
-                self.leave_queue(FlowOutcome::Failed).await;
+                self.leave_queue(Event::HookOutcome(FlowOutcome::Failed))
+                    .await;
             }
             QueueWake::Agent(agent, event) => self.agent_event(agent, event).await,
         }
@@ -138,19 +156,22 @@ impl ScenarioCall<'_> {
                 self.announce(&words);
             }
             AcdAction::PlayPeriodic { message, .. } => self.announce(&[message]),
+            AcdAction::Leave {
+                reason: LeaveReason::Callback,
+                ..
+            } => self.callback_requested().await,
             AcdAction::Leave { reason, .. } => {
                 info!(%reason, "left the queue");
-                let outcome = match reason {
-                    LeaveReason::Timeout => FlowOutcome::Timeout,
+                let event = match reason {
+                    LeaveReason::Timeout => Event::HookOutcome(FlowOutcome::Timeout),
+                    LeaveReason::ExitKey { digit, .. } => Event::QueueExitKey(digit),
                     LeaveReason::Full
                     | LeaveReason::JoinEmpty
                     | LeaveReason::LeaveEmpty
                     | LeaveReason::NoSuchQueue
-                    | LeaveReason::Callback => FlowOutcome::Unavailable,
-                    // The flow has no way yet to be sent to a named step.
-                    LeaveReason::ExitKey { .. } => FlowOutcome::InvalidInput,
+                    | LeaveReason::Callback => Event::HookOutcome(FlowOutcome::Unavailable),
                 };
-                self.leave_queue(outcome).await;
+                self.leave_queue(event).await;
             }
             AcdAction::QueueEvent(event) => {
                 info!(queue = %event.queue, kind = ?event.kind, "queue event");
@@ -229,8 +250,15 @@ impl ScenarioCall<'_> {
             return;
         };
         let Some(dialer) = queue.ringing.remove(&agent) else {
-            warn!(%agent, "connect to an agent not ringing");
+            // The distributor put the call through to a leg that is gone: it must hear
+            // that this call ended, or the agent stays busy and the caller waits forever.
+            warn!(%agent, "connect to an agent not ringing: the caller leaves the queue");
             self.queue = Some(queue);
+            self.queue_event(AcdEvent::CallEnded {
+                call: self.info.id.clone(),
+            });
+            self.leave_queue(Event::HookOutcome(FlowOutcome::Failed))
+                .await;
             return;
         };
         for (_, other) in queue.ringing.drain() {
@@ -302,8 +330,8 @@ impl ScenarioCall<'_> {
         true
     }
 
-    /// The caller leaves the queue without an agent; the scenario goes on with `outcome`.
-    async fn leave_queue(&mut self, outcome: FlowOutcome) {
+    /// The caller leaves the queue without an agent; the scenario goes on with `event`.
+    async fn leave_queue(&mut self, event: Event) {
         let Some(mut queue) = self.queue.take() else {
             return;
         };
@@ -313,19 +341,119 @@ impl ScenarioCall<'_> {
         if queue.music.is_some() || queue.announcement.is_some() {
             self.endpoint.stop();
         }
-        self.events.push_back(Event::HookOutcome(outcome));
+        self.events.push_back(event);
     }
 
-    /// The call ends: the distributor hears that the caller left or the talk ended.
+    /// The caller pressed the callback key and keeps the place: a callback task takes the
+    /// queue's channel and any agents ringing over, the scenario notes the request, and
+    /// the caller hears the number they will be called back at ("... at the number 7 9 1
+    /// 6 ..."), after which [`callback_confirmed`](Self::callback_confirmed) hangs up.
+    async fn callback_requested(&mut self) {
+        let Some(queue) = self.queue.take() else {
+            return;
+        };
+        if queue.music.is_some() || queue.announcement.is_some() {
+            self.endpoint.stop();
+        }
+        let number = self.caller.number().to_owned();
+        info!(queue = %queue.name, %number, "callback requested; the place is kept");
+        let dialled = self
+            .flow
+            .attributes()
+            .get("dialled")
+            .cloned()
+            .unwrap_or_default();
+        callback::spawn(
+            self.shared.clone(),
+            callback::Request {
+                call: self.info.id.clone(),
+                queue: queue.name,
+                caller: self.caller.clone(),
+                dialled,
+                actions: queue.actions,
+                ringing: queue.ringing,
+            },
+        );
+        self.events.push_back(Event::QueueCallback {
+            number: number.clone(),
+        });
+        let language = self.language();
+        let mut words = vec!["queue-callback-at"];
+        words.extend(
+            number
+                .chars()
+                .filter_map(|c| c.to_digit(10))
+                .flat_map(|digit| say::say_number(language, digit)),
+        );
+        words.push("queue-callback-kept");
+        let clips: Vec<_> = words
+            .into_iter()
+            .filter_map(|name| match self.shared.voice.clip(language, name) {
+                Ok(clip) => Some(clip),
+                Err(e) => {
+                    warn!(prompt = %name, error = %e, "prompt skipped");
+                    None
+                }
+            })
+            .collect();
+        // Played even when empty, so its end (at once) hangs up like any other.
+        self.callback_confirmation = Some(self.endpoint.play(clips));
+    }
+
+    /// A playback ended: when it was the callback confirmation, the PBX hangs up.
+    pub(super) async fn callback_confirmed(&mut self, id: PlayId) -> Option<Outcome> {
+        if self.callback_confirmation != Some(id) {
+            return None;
+        }
+        self.callback_confirmation = None;
+        self.dialog.bye().await.ok();
+        Some(Outcome::new(
+            Disposition::Answered,
+            HangupBy::System,
+            200,
+            "queue: callback requested",
+        ))
+    }
+
+    /// The call ends: the distributor hears that the caller left or the talk ended, and a
+    /// caller still waiting is marked as having abandoned the queue.
     pub(super) async fn end_queue(&mut self) {
         let call = self.info.id.clone();
         if let Some(mut queue) = self.queue.take() {
+            // Still waiting when the call ends: the caller gave up (or the PBX stopped),
+            // which leaves a callback task for the queue.
+            self.info.missed = Some(sb_voicemail::tasks::MissedKind::QueueAbandoned {
+                queue: queue.name.clone(),
+                position: None,
+            });
             for (_, dialer) in queue.ringing.drain() {
                 dialer.end().await;
             }
             self.queue_event(AcdEvent::CallerLeft { call });
         } else if self.queue_connected {
             self.queue_event(AcdEvent::CallEnded { call });
+        }
+    }
+}
+
+/// A number the PBX can call: digits, optionally after `+`, 2 to 15 of them (an extension
+/// or an E.164 number).
+fn is_dialable(number: &str) -> bool {
+    let digits = number.strip_prefix('+').unwrap_or(number);
+    (2..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_dialable;
+
+    #[test]
+    fn only_numbers_can_be_called_back() {
+        for number in ["101", "79161234567", "+79161234567"] {
+            assert!(is_dialable(number), "{number}");
+        }
+        for number in ["", "anonymous", "+", "7", "7916-123", "1234567890123456"] {
+            assert!(!is_dialable(number), "{number}");
         }
     }
 }

@@ -687,3 +687,64 @@ pub fn send_paced(
     }
     packets.len()
 }
+
+// A caller leaving a voicemail message (tests/voicemail.rs; tests/media_e2e.rs does the same
+// inline).
+
+/// The speech of SIPp's g711a.pcap (PCMA), decoded and cut to whole 20 ms frames: what a
+/// test caller says into a voicemail box.
+pub fn pcap_speech() -> Vec<i16> {
+    let mut speech = Vec::new();
+    for packet in super::rtp::read_pcap_rtp(super::rtp::G711A_PCAP) {
+        let packet = parse(&packet).expect("RTP in g711a.pcap");
+        Codec::Pcma.decode(&packet.payload, &mut speech);
+    }
+    speech.truncate(speech.len() / FRAME * FRAME);
+    speech
+}
+
+/// Whether the last `n` packets of `packets` are the 1 kHz beep.
+pub fn ends_with_beep(packets: &[(Instant, Packet)], codec: Codec, n: usize) -> bool {
+    if packets.len() < n {
+        return false;
+    }
+    let samples = decode(codec, &packets[packets.len() - n..]);
+    tone_share(&samples, 1000.0) > 0.8
+}
+
+/// What the PBX plays a caller before a voicemail recording starts, recorded until the beep
+/// (the last thing played) is over: greetings may leave pauses between prompts, so the end is
+/// told by the beep, not by a pause. Panics when no beep comes by `deadline`.
+pub fn record_through_beep(socket: &UdpSocket, codec: Codec, deadline: Instant) -> Vec<Arrival> {
+    let mut heard = record_until(socket, deadline, Duration::from_secs(5), |got| {
+        ends_with_beep(&rtp_of(&got[got.len().saturating_sub(10)..]), codec, 10)
+    });
+    assert!(
+        ends_with_beep(&rtp_of(&heard), codec, 10),
+        "no 1 kHz beep among the {} packets the PBX sent",
+        heard.len()
+    );
+    // The rest of the beep (0.25 s in all), then nothing until the caller speaks.
+    heard.extend(record(
+        socket,
+        Instant::now() + Duration::from_secs(2),
+        Duration::from_millis(250),
+    ));
+    heard
+}
+
+/// A message as a caller's RTP: `samples` in 20 ms `codec` packets, then `#` as RFC 4733
+/// events (payload type 101), which ends the recording.
+pub fn message_packets(codec: Codec, samples: &[i16], ssrc: u32) -> Vec<Vec<u8>> {
+    let mut packets = audio_packets(codec, samples, ssrc, 500, 8000);
+    let frames = packets.len();
+    packets.extend(dtmf_event_packets(
+        101,
+        11,
+        800,
+        ssrc,
+        500 + frames as u16,
+        8000 + (frames * FRAME) as u32,
+    ));
+    packets
+}

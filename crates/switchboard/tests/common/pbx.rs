@@ -126,6 +126,10 @@ pub struct PbxOptions {
     pub args: Vec<String>,
     /// How many RTP ports the instance gets (default 20).
     pub rtp_port_count: Option<u16>,
+    /// The data directory of an earlier instance to start on (a restart after a crash or a
+    /// stop), instead of a fresh one; the earlier [`Pbx`] must outlive this one, since its
+    /// temp dir holds the directory.
+    pub data_dir: Option<PathBuf>,
 }
 
 impl PbxOptions {
@@ -143,6 +147,12 @@ impl PbxOptions {
 
     pub fn arg(mut self, arg: impl Into<String>) -> Self {
         self.args.push(arg.into());
+        self
+    }
+
+    /// Starts on `data_dir` (see [`PbxOptions::data_dir`]).
+    pub fn data_dir(mut self, data_dir: impl Into<PathBuf>) -> Self {
+        self.data_dir = Some(data_dir.into());
         self
     }
 }
@@ -199,7 +209,10 @@ impl Pbx {
         let sip = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, ports::port()));
         let http = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, ports::port()));
         let rtp_ports = ports::port_range(options.rtp_port_count.unwrap_or(20));
-        let data_dir = dir.path().join("data");
+        let data_dir = options
+            .data_dir
+            .clone()
+            .unwrap_or_else(|| dir.path().join("data"));
         fs::create_dir_all(&data_dir).expect("data dir");
         let log_path = dir.path().join("switchboard.log");
 
@@ -297,6 +310,16 @@ impl Pbx {
     pub fn sigterm(&self) {
         // SAFETY: kill(2) on our own child's pid.
         unsafe { libc::kill(self.pid() as libc::pid_t, libc::SIGTERM) };
+    }
+
+    /// Kills the process with SIGKILL, as a crash or a power cut would, and reaps it; the
+    /// handle then owns no process (dropping it is no crash), and its files stay until it is
+    /// dropped, for a restart on the same data directory ([`PbxOptions::data_dir`]).
+    pub fn sigkill(&mut self) -> ExitStatus {
+        let mut child = self.child.take().expect("a running switchboard");
+        // Child::kill is SIGKILL on Unix.
+        child.kill().expect("SIGKILL switchboard");
+        child.wait().expect("reap switchboard")
     }
 
     /// Waits for the PBX to exit by itself (after [`Pbx::sigterm`]) and returns its status;

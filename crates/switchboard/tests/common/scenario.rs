@@ -342,10 +342,34 @@ pub use super::http::get as http_get;
 pub fn voicemail_messages(pbx: &Pbx, mailbox: &str) -> Vec<PathBuf> {
     let dir = pbx.data_dir.join("voicemail").join(mailbox);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map(|entries| entries.filter_map(|e| Some(e.ok()?.path())).collect())
+        .map(|entries| {
+            entries
+                .filter_map(|e| Some(e.ok()?.path()))
+                .filter(|p| {
+                    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                    name.starts_with("msg-") && name.ends_with(".wav")
+                })
+                .collect()
+        })
         .unwrap_or_default();
     files.sort();
     files
+}
+
+/// `switchboard voicemail BOX` on the PBX's data directory: the box's messages as the
+/// database has them.
+pub fn voicemail_listing(pbx: &Pbx, mailbox: &str) -> String {
+    let out = std::process::Command::new(binary())
+        .args(["voicemail", mailbox, "--data-dir"])
+        .arg(&pbx.data_dir)
+        .output()
+        .expect("switchboard voicemail runs");
+    assert!(
+        out.status.success(),
+        "switchboard voicemail {mailbox}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Checks `path` is a RIFF/WAVE file whose `data` chunk fits in it; returns the chunk's

@@ -61,6 +61,7 @@ fn outside(number: &str) -> DialTarget {
 fn queue(name: &str) -> Action {
     Action::Queue {
         name: name.to_owned(),
+        exit_keys: BTreeMap::new(),
     }
 }
 
@@ -118,6 +119,7 @@ fn errors(text: &str) -> Vec<String> {
 mod dial;
 mod main_scenario;
 mod menu;
+mod queue;
 mod ring_group;
 mod steps;
 mod validation;

@@ -1,4 +1,6 @@
-//! Tokens and webhook addresses that must never reach a log, a trace or a panic message.
+//! Credentials that must never reach a log, a trace or a panic message: the SMTP password
+//! (`sb-mail`) and the CRM tokens and webhook addresses (`sb-icm`). One type for both, so
+//! both hide a credential the same way.
 
 use std::fmt;
 
@@ -17,7 +19,7 @@ impl Secret {
         Secret(value.into())
     }
 
-    /// The credential itself, for the request that carries it.
+    /// The credential itself, for the login or request that carries it.
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -41,11 +43,13 @@ mod tests {
 
     #[test]
     fn never_printed() {
-        let secret = Secret::new("https://x.bitrix24.ru/rest/1/s3cr3t/");
-        assert_eq!(
-            format!("{secret} {secret:?} {:?}", Some(&secret)),
-            "*** *** Some(***)"
-        );
-        assert_eq!(secret.expose(), "https://x.bitrix24.ru/rest/1/s3cr3t/");
+        for text in ["hunter2", "https://x.bitrix24.ru/rest/1/s3cr3t/"] {
+            let secret = Secret::new(text);
+            assert_eq!(
+                format!("{secret} {secret:?} {:?}", Some(&secret)),
+                "*** *** Some(***)"
+            );
+            assert_eq!(secret.expose(), text);
+        }
     }
 }
