@@ -27,5 +27,6 @@ pub use mwi::{CountsError, CountsFuture, MailboxCounts, MessageCounts, Mwi, NoMa
 pub use plan::{check_plan, PlanError, Voice, HOLD_CLASS};
 pub use queue::{AgentView, QueueCallerView, QueueView, QueuesView};
 pub use server::{
-    IcmBuilder, Registration, ScheduleState, SipError, SipServer, SipSettings, SipStatus,
+    IcmBuilder, LiveConfig, Registration, ScheduleState, SipError, SipServer, SipSettings,
+    SipStatus,
 };

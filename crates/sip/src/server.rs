@@ -22,7 +22,7 @@ use sb_store::CallRecordSink;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
@@ -339,6 +339,22 @@ pub struct SipStatus {
     shared: Arc<Shared>,
 }
 
+/// The configuration in force, from a handle that lets the server go: see
+/// [`SipStatus::live_config`].
+#[derive(Clone)]
+pub struct LiveConfig {
+    shared: Weak<Shared>,
+}
+
+impl LiveConfig {
+    /// The configuration in force now; `None` once the server is gone.
+    pub fn get(&self) -> Option<Arc<Config>> {
+        self.shared
+            .upgrade()
+            .map(|shared| shared.plan().config.clone())
+    }
+}
+
 /// One schedule's state, as the API shows it.
 #[derive(Debug, Clone)]
 pub struct ScheduleState {
@@ -426,6 +442,16 @@ impl SipStatus {
     /// SIP layer that follow it: the mailer, the task keeper, message-waiting counts.
     pub fn config(&self) -> Arc<Config> {
         self.shared.plan().config.clone()
+    }
+
+    /// A handle on the configuration in force that does not keep the server alive, for
+    /// services the server itself holds (the message-waiting counts): a strong handle there
+    /// would be a cycle, and the server, the call-record sink it owns with it, would never
+    /// be dropped, so the record writer would wait for it forever at shutdown.
+    pub fn live_config(&self) -> LiveConfig {
+        LiveConfig {
+            shared: Arc::downgrade(&self.shared),
+        }
     }
 
     /// The responsible-manager service in force now (rebuilt on reload), if configured.

@@ -140,7 +140,7 @@ pub async fn run(args: ServerArgs) -> Result<()> {
         .mwi()
         .set_counts(Arc::new(crate::voicemail::StoreCounts {
             store: store.clone(),
-            status: server.status(),
+            config: server.status().live_config(),
         }));
     let keeper = {
         let config = server.status();

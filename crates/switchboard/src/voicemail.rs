@@ -48,14 +48,17 @@ pub struct StoreCounts {
     /// The database of messages.
     pub store: Store,
     /// The live configuration, for which boxes are whose.
-    pub status: sb_sip::SipStatus,
+    pub config: sb_sip::LiveConfig,
 }
 
 impl sb_sip::MailboxCounts for StoreCounts {
     fn counts<'a>(&'a self, extension: &'a str) -> sb_sip::CountsFuture<'a> {
         Box::pin(async move {
             let mut total = sb_sip::MessageCounts::default();
-            for mailbox in self.status.config().mailboxes_of(extension) {
+            let Some(config) = self.config.get() else {
+                return Ok(total);
+            };
+            for mailbox in config.mailboxes_of(extension) {
                 let counts =
                     self.store
                         .counts(&mailbox)

@@ -542,7 +542,6 @@ fn a_caller_behind_another_hears_the_position_prompt() {
 /// A caller turned away at the door (`join_empty`: no agent's phone is registered) goes on
 /// in the scenario at once with `unavailable`.
 #[test]
-#[ignore = "races: the PBX's BYE can reach SIPp before it has taken the 200 (seen once in CI); to be fixed with the step answering first"]
 fn a_caller_turned_away_at_the_door_goes_on_with_unavailable() {
     let steps = r#"
 [scenario.qs.steps.wait]

@@ -13,7 +13,7 @@ use super::fork::{Branch, Pending};
 use crate::server::Shared;
 use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::sip::StatusCodeKind;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tracing::{debug, info, Instrument};
 
 /// How long the end of a ring may take in the background: a CANCEL or a BYE is answered,
@@ -21,6 +21,29 @@ use tracing::{debug, info, Instrument};
 /// final response within that time after its CANCEL. Past this, the dialogs are forgotten
 /// anyway.
 pub(crate) const RELEASE_LIMIT: Duration = Duration::from_secs(40);
+
+/// How long a BYE to a caller the PBX answered waits for the ACK: the INVITE server
+/// transaction gives the ACK up after 64 x T1, and the dialog ends with it.
+const ACK_WAIT: Duration = Duration::from_secs(32);
+
+/// How often the wait for the ACK looks at the dialog; rsipstack reports the ACK only to
+/// the caller's event stream, which the call's own loop reads.
+const ACK_POLL: Duration = Duration::from_millis(10);
+
+/// Hangs up a caller the PBX answered itself (a scenario, a mailbox), after the ACK of its
+/// 200 (RFC 3261 §15: a callee does not send BYE before it). The 200 and the BYE leave
+/// from different tasks, so a BYE sent right after the answer (a queue that turns the
+/// caller away at once) could reach the caller before the 200, for a dialog it does not
+/// have yet.
+pub(crate) async fn bye_after_ack(dialog: &InviteDialog) {
+    let deadline = Instant::now() + ACK_WAIT;
+    while dialog.state().waiting_ack() && Instant::now() < deadline {
+        tokio::time::sleep(ACK_POLL).await;
+    }
+    if let Err(e) = dialog.bye().await {
+        debug!(error = %e, "BYE to the caller not answered");
+    }
+}
 
 /// Sends BYE on `dialog` and returns at once; the answer (or its absence) is only logged.
 pub(crate) fn hang_up(shared: &Shared, dialog: &InviteDialog) {

@@ -675,7 +675,7 @@ impl MailboxCall<'_> {
     /// The PBX ends the call: a greeting being recorded is kept, and the caller gets a BYE.
     async fn end(&mut self, by: HangupBy, cause: u16, text: &str) -> Outcome {
         self.finish_greeting().await;
-        self.dialog.bye().await.ok();
+        crate::call::hangup::bye_after_ack(&self.dialog).await;
         Outcome::new(Disposition::Answered, by, cause, self.reason(text))
     }
 

@@ -275,7 +275,7 @@ impl ScenarioCall<'_> {
                 Wake::Shutdown => {
                     self.close_recording().await;
                     if self.answered {
-                        self.dialog.bye().await.ok();
+                        crate::call::hangup::bye_after_ack(&self.dialog).await;
                     } else {
                         let refusal = Some("shutdown".to_owned());
                         self.dialog
@@ -487,7 +487,7 @@ impl ScenarioCall<'_> {
         let reason = format!("scenario: {cause}");
         if self.answered {
             self.settle_replies().await;
-            self.dialog.bye().await.ok();
+            crate::call::hangup::bye_after_ack(&self.dialog).await;
             Outcome::new(Disposition::Answered, HangupBy::System, 200, reason)
         } else {
             let code = match cause {
@@ -628,7 +628,7 @@ impl ScenarioCall<'_> {
             Some(EndpointEvent::MediaTimeout) => {
                 warn!("no RTP from the caller: ending the call");
                 self.close_recording().await;
-                self.dialog.bye().await.ok();
+                crate::call::hangup::bye_after_ack(&self.dialog).await;
                 return Some(Outcome::new(
                     self.disposition(),
                     HangupBy::System,
@@ -668,7 +668,7 @@ impl ScenarioCall<'_> {
             .await;
         if step.failed() {
             self.voicemail = None;
-            self.dialog.bye().await.ok();
+            crate::call::hangup::bye_after_ack(&self.dialog).await;
             return Some(Outcome::new(
                 Disposition::Answered,
                 HangupBy::System,
@@ -688,7 +688,7 @@ impl ScenarioCall<'_> {
             Some(step) => step.recorded(&self.shared, result, self.info).await,
             None => "voicemail: no message".to_owned(),
         };
-        self.dialog.bye().await.ok();
+        crate::call::hangup::bye_after_ack(&self.dialog).await;
         Outcome::new(Disposition::Answered, HangupBy::System, 200, reason)
     }
 

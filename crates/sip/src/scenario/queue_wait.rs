@@ -406,7 +406,7 @@ impl ScenarioCall<'_> {
             return None;
         }
         self.callback_confirmation = None;
-        self.dialog.bye().await.ok();
+        crate::call::hangup::bye_after_ack(&self.dialog).await;
         Some(Outcome::new(
             Disposition::Answered,
             HangupBy::System,
