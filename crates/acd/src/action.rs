@@ -158,6 +158,53 @@ pub enum AgentState {
     Paused(String),
 }
 
+impl AgentState {
+    /// The state's one spelling, for the API, the console and the queue log.
+    pub fn name(&self) -> &'static str {
+        match self {
+            AgentState::LoggedOut => "logged_out",
+            AgentState::Unreachable => "unreachable",
+            AgentState::Available => "available",
+            AgentState::Ringing => "ringing",
+            AgentState::OnCall => "on_call",
+            AgentState::WrapUp => "wrap_up",
+            AgentState::Paused(_) => "paused",
+        }
+    }
+
+    /// Why paused, when paused.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            AgentState::Paused(reason) => Some(reason),
+            _ => None,
+        }
+    }
+
+    /// The state [`name`](Self::name) spells, with its pause `reason`.
+    pub fn from_name(name: &str, reason: Option<&str>) -> Option<AgentState> {
+        Some(match name {
+            "logged_out" => AgentState::LoggedOut,
+            "unreachable" => AgentState::Unreachable,
+            "available" => AgentState::Available,
+            "ringing" => AgentState::Ringing,
+            "on_call" => AgentState::OnCall,
+            "wrap_up" => AgentState::WrapUp,
+            "paused" => AgentState::Paused(reason.unwrap_or_default().to_owned()),
+            _ => return None,
+        })
+    }
+}
+
+/// How an agent counts for occupancy: staffed (logged in, reachable and unpaused, or busy
+/// whatever else) and busy (talking or wrapping up on queue calls).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct AgentOccupancy {
+    /// Counts in the staffed time.
+    pub staffed: bool,
+    /// Counts in the busy time.
+    pub busy: bool,
+}
+
 /// What the queue name and wait tell the agent before the caller is put through.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Whisper {
@@ -233,12 +280,21 @@ pub enum Action {
         /// The call back's number, from 1.
         attempt: u32,
     },
-    /// An agent's displayed state changed.
+    /// An agent's displayed state, or how it counts for occupancy, changed: the shell
+    /// shows the state and logs the whole, from which [`replay`](crate::replay())
+    /// rebuilds occupancy exactly as the engine counts it.
     AgentState {
+        /// When: a timer's due time when one fired (a wrap-up ending), which may be before
+        /// the `now` of the event that found it due.
+        at: DateTime<Utc>,
         /// The agent.
         agent: String,
         /// The new state.
         state: AgentState,
+        /// Whether the agent now counts as staffed, and as busy, for occupancy. Not
+        /// derived from `state`: an agent wrapping up whose phone went away shows as
+        /// unreachable and is still busy.
+        occupancy: AgentOccupancy,
     },
     /// A record for the statistics.
     QueueEvent(QueueEvent),

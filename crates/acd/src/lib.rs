@@ -66,6 +66,7 @@ mod engine;
 mod event;
 mod line;
 mod queue;
+mod replay;
 mod stats;
 mod strategy;
 mod timers;
@@ -75,14 +76,16 @@ mod validate;
 mod tests;
 
 pub use action::{
-    Action, AgentState, LeaveReason, Outcome, QueueEvent, QueueEventKind, Refusal, RingFailure,
-    Whisper,
+    Action, AgentOccupancy, AgentState, LeaveReason, Outcome, QueueEvent, QueueEventKind, Refusal,
+    RingFailure, Whisper,
 };
 pub use config::{
-    AcdConfig, AgentConfig, EmptyRule, Escalation, MemberConfig, MemberEntry, QueueConfig, Strategy,
+    AcdConfig, AgentConfig, EmptyRule, Escalation, MemberConfig, MemberEntry, QueueConfig,
+    Strategy, DEFAULT_SERVICE_LEVEL_SECS,
 };
 pub use engine::{Acd, CallerView, QueueFigures};
 pub use event::Event;
+pub use replay::{replay, AgentRecord, ReportedQueue};
 pub use stats::{IntervalCounters, IntervalReport, QueueInterval};
 pub use validate::{ConfigError, ConfigErrors};
 

@@ -8,8 +8,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use proptest::prelude::*;
 use sb_acd::Strategy as Pick;
 use sb_acd::{
-    Acd, AcdConfig, Action, AgentConfig, EmptyRule, Escalation, Event, MemberConfig, MemberEntry,
-    Outcome, QueueConfig, QueueEvent, QueueEventKind,
+    replay, Acd, AcdConfig, Action, AgentConfig, AgentRecord, EmptyRule, Escalation, Event,
+    MemberConfig, MemberEntry, Outcome, QueueConfig, QueueEvent, QueueEventKind, ReportedQueue,
 };
 
 const AGENTS: [&str; 5] = ["101", "102", "103", "104", "105"];
@@ -227,6 +227,74 @@ fn pick<T: Clone>(items: impl IntoIterator<Item = T>, i: usize) -> Option<T> {
     (!items.is_empty()).then(|| items[i % items.len()].clone())
 }
 
+/// The event `op` stands for, the `n`th of the sequence, given what exists now.
+fn event_for(op: Op, n: usize, queues: &[String], world: &mut World) -> Event {
+    let agent = |i: usize| AGENTS[i].to_owned();
+    match op {
+        Op::Join { queue, priority } => {
+            let call = format!("c{n}");
+            world.joined.push(call.clone());
+            Event::CallerJoined {
+                call,
+                queue: queues[queue % queues.len()].clone(),
+                priority,
+                number: "+7900".into(),
+                exit_keys: [('0', "operator".to_owned())].into(),
+            }
+        }
+        Op::HangUp(i) => match pick(world.joined.clone(), i) {
+            Some(call) => Event::CallerLeft { call },
+            None => Event::Tick,
+        },
+        Op::Answer(i) => match pick(world.ringing.clone(), i) {
+            Some((agent, call)) => Event::AgentAnswered { call, agent },
+            None => Event::Tick,
+        },
+        Op::NoAnswer(i, how) => match pick(world.ringing.clone(), i) {
+            Some((agent, call)) => match how {
+                0 => Event::AgentNoAnswer { call, agent },
+                1 => Event::AgentBusy { call, agent },
+                _ => Event::AgentRejected { call, agent },
+            },
+            None => Event::Tick,
+        },
+        Op::End(i) => match pick(world.talking.clone(), i) {
+            Some(call) => Event::CallEnded { call },
+            None => Event::Tick,
+        },
+        Op::Key(i, digit) => match pick(world.joined.clone(), i) {
+            Some(call) => Event::CallerPressedKey { call, digit },
+            None => Event::Tick,
+        },
+        Op::Login(a, q, penalty) => Event::AgentLogin {
+            agent: agent(a),
+            queue: queues[q % queues.len()].clone(),
+            penalty,
+        },
+        Op::Logout(a, q) => Event::AgentLogout {
+            agent: agent(a),
+            queue: q.map(|q| queues[q % queues.len()].clone()),
+        },
+        Op::Pause(a) => Event::AgentPause {
+            agent: agent(a),
+            reason: "x".into(),
+        },
+        Op::Unpause(a) => Event::AgentUnpause { agent: agent(a) },
+        Op::Reachable(a, true) => Event::AgentReachable { agent: agent(a) },
+        Op::Reachable(a, false) => Event::AgentUnreachable { agent: agent(a) },
+        Op::InUse(a, in_use) => Event::AgentInUse {
+            agent: agent(a),
+            in_use,
+        },
+        Op::Callback(i, ok) => match pick(world.calling_back.clone(), i) {
+            Some(call) if ok => Event::CallbackAnswered { call },
+            Some(call) => Event::CallbackFailed { call },
+            None => Event::Tick,
+        },
+        Op::Tick => Event::Tick,
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
@@ -241,64 +309,7 @@ proptest! {
         let mut now = 0;
         for (n, (op, dt)) in ops.into_iter().enumerate() {
             now += dt;
-            let agent = |i: usize| AGENTS[i].to_owned();
-            let event = match op {
-                Op::Join { queue, priority } => {
-                    let call = format!("c{n}");
-                    world.joined.push(call.clone());
-                    Event::CallerJoined {
-                        call,
-                        queue: queues[queue % queues.len()].clone(),
-                        priority,
-                        number: "+7900".into(),
-                        exit_keys: [('0', "operator".to_owned())].into(),
-                    }
-                }
-                Op::HangUp(i) => match pick(world.joined.clone(), i) {
-                    Some(call) => Event::CallerLeft { call },
-                    None => Event::Tick,
-                },
-                Op::Answer(i) => match pick(world.ringing.clone(), i) {
-                    Some((agent, call)) => Event::AgentAnswered { call, agent },
-                    None => Event::Tick,
-                },
-                Op::NoAnswer(i, how) => match pick(world.ringing.clone(), i) {
-                    Some((agent, call)) => match how {
-                        0 => Event::AgentNoAnswer { call, agent },
-                        1 => Event::AgentBusy { call, agent },
-                        _ => Event::AgentRejected { call, agent },
-                    },
-                    None => Event::Tick,
-                },
-                Op::End(i) => match pick(world.talking.clone(), i) {
-                    Some(call) => Event::CallEnded { call },
-                    None => Event::Tick,
-                },
-                Op::Key(i, digit) => match pick(world.joined.clone(), i) {
-                    Some(call) => Event::CallerPressedKey { call, digit },
-                    None => Event::Tick,
-                },
-                Op::Login(a, q, penalty) => Event::AgentLogin {
-                    agent: agent(a),
-                    queue: queues[q % queues.len()].clone(),
-                    penalty,
-                },
-                Op::Logout(a, q) => Event::AgentLogout {
-                    agent: agent(a),
-                    queue: q.map(|q| queues[q % queues.len()].clone()),
-                },
-                Op::Pause(a) => Event::AgentPause { agent: agent(a), reason: "x".into() },
-                Op::Unpause(a) => Event::AgentUnpause { agent: agent(a) },
-                Op::Reachable(a, true) => Event::AgentReachable { agent: agent(a) },
-                Op::Reachable(a, false) => Event::AgentUnreachable { agent: agent(a) },
-                Op::InUse(a, in_use) => Event::AgentInUse { agent: agent(a), in_use },
-                Op::Callback(i, ok) => match pick(world.calling_back.clone(), i) {
-                    Some(call) if ok => Event::CallbackAnswered { call },
-                    Some(call) => Event::CallbackFailed { call },
-                    None => Event::Tick,
-                },
-                Op::Tick => Event::Tick,
-            };
+            let event = event_for(op, n, &queues, &mut world);
             let actions = acd.handle(event, t(now));
             world.observe(&actions)?;
             acd.check_invariants().map_err(TestCaseError::fail)?;
@@ -326,5 +337,84 @@ proptest! {
             prop_assert_eq!(outcomes, 1, "{} has {} outcomes", call, outcomes);
         }
         prop_assert!(world.ringing.is_empty(), "still ringing: {:?}", world.ringing);
+    }
+
+    /// The figures of an interval rebuilt from the records the engine emitted (as the PBX
+    /// logs them) are the ones the engine reports live for that interval.
+    #[test]
+    fn the_log_replayed_gives_the_live_figures(
+        config in config(),
+        ops in prop::collection::vec((op(), 0..6i64), 2..120),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let queues: Vec<String> = config.queues.iter().map(|q| q.name.clone()).collect();
+        let reported: Vec<ReportedQueue> = config
+            .queues
+            .iter()
+            .map(|q| ReportedQueue {
+                name: q.name.clone(),
+                service_level: std::time::Duration::from_secs(u64::from(q.service_level)),
+            })
+            .collect();
+        let mut acd = Acd::new(config).unwrap();
+        let mut agents: Vec<AgentRecord> = acd
+            .agent_occupancy()
+            .map(|(agent, occupancy)| AgentRecord { at: t(0), agent: agent.to_owned(), occupancy })
+            .collect();
+        let mut events = Vec::new();
+        let mut world = World::default();
+        let cut = cut.index(ops.len());
+        let mut now = 0;
+        let mut from = None;
+        for (n, (op, dt)) in ops.into_iter().enumerate() {
+            now += dt;
+            if n == cut {
+                // The timers due by now fire, the live interval starts half a second later,
+                // and the next event comes after that: every record is on one side of the
+                // cut both live and in the log.
+                let actions = acd.handle(Event::Tick, t(now));
+                world.observe(&actions)?;
+                for action in &actions {
+                    log(action, &mut events, &mut agents);
+                }
+                let cut_at = t(now) + TimeDelta::milliseconds(500);
+                acd.take_interval(cut_at);
+                from = Some(cut_at);
+                now += 1;
+            }
+            let event = event_for(op, n, &queues, &mut world);
+            let actions = acd.handle(event, t(now));
+            world.observe(&actions)?;
+            for action in &actions {
+                log(action, &mut events, &mut agents);
+            }
+        }
+        let to = t(now + 1);
+        let live = acd.take_interval(to);
+        let from = from.expect("the cut is inside the sequence");
+        let replayed = replay(&reported, from, to, &events, &agents);
+        prop_assert_eq!(&replayed.queues, &live.queues);
+        match (replayed.occupancy, live.occupancy) {
+            (Some(a), Some(b)) => prop_assert!((a - b).abs() < 1e-9, "occupancy {} replayed, {} live", a, b),
+            (a, b) => prop_assert_eq!(a, b),
+        }
+    }
+}
+
+/// What the PBX writes to its queue log of `action`.
+fn log(action: &Action, events: &mut Vec<QueueEvent>, agents: &mut Vec<AgentRecord>) {
+    match action {
+        Action::QueueEvent(event) => events.push(event.clone()),
+        Action::AgentState {
+            at,
+            agent,
+            occupancy,
+            ..
+        } => agents.push(AgentRecord {
+            at: *at,
+            agent: agent.clone(),
+            occupancy: *occupancy,
+        }),
+        _ => {}
     }
 }

@@ -1,5 +1,6 @@
-//! The PBX's controls over HTTP: reload the configuration, and lay or lift a manual
-//! schedule override ("we close early today") without walking to a phone.
+//! The PBX's controls over HTTP: reload the configuration, lay or lift a manual schedule
+//! override ("we close early today") without walking to a phone, and upload voicemail
+//! greetings to the boxes the configuration has.
 //!
 //! These change how calls are routed, so they answer only requests from the machine
 //! itself (loopback): an operator runs `curl` on the server, or puts an authenticating
@@ -21,6 +22,13 @@ pub trait Control: Send + Sync + 'static {
     ) -> Result<ScheduleView, ControlError>;
     /// Lifts the override from `schedule`: it follows its hours again.
     fn clear_override(&self, schedule: &str) -> Result<ScheduleView, ControlError>;
+
+    /// Whether `mailbox` is a voicemail box of the configuration in force (an extension's
+    /// number or a `[[mailbox]]`'s name), so greetings are uploaded only for boxes calls can
+    /// reach; none by default, for a PBX without voicemail.
+    fn has_mailbox(&self, _mailbox: &str) -> bool {
+        false
+    }
 }
 
 /// Why a control did nothing.

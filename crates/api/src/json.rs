@@ -49,6 +49,22 @@ impl JsonError {
         }
     }
 
+    /// The body is larger than the endpoint takes; `message` says the limit.
+    pub(crate) fn too_large(message: impl Into<String>) -> JsonError {
+        JsonError {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            message: message.into(),
+        }
+    }
+
+    /// The body is of a type the endpoint does not take; `message` names those it does.
+    pub(crate) fn unsupported_media_type(message: impl Into<String>) -> JsonError {
+        JsonError {
+            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            message: message.into(),
+        }
+    }
+
     /// The request conflicts with the state of what it names (a task closed already).
     pub(crate) fn conflict(message: impl Into<String>) -> JsonError {
         JsonError {

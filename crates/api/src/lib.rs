@@ -14,6 +14,7 @@
 //! | `GET /api/calls/{id}/trace` | the routing trace alone, `{"trace": [{"at", "step", "text"}]}` |
 //! | `GET /api/registrations` | the phones registered now |
 //! | `GET /api/queues` | every queue's live figures and waiting callers, every agent's state |
+//! | `GET /api/queues/stats?from=&to=&interval=` | the queues' figures per interval (service level, ASA, AHT, abandonment, occupancy), rebuilt from the queue log |
 //! | `GET /api/tasks?state=open\|all&assigned=WHO&limit=N` | callback tasks, most recent activity first (open ones by default; `WHO` is `104`, `queue:sales` or `mailbox:general`) |
 //! | `POST /api/tasks/{id}/close` | `{"by": "anna"}` (optional): close a callback task by hand (loopback only) |
 //! | `GET /metrics` | Prometheus gauges |
@@ -21,6 +22,8 @@
 //! | `GET /api/schedules` | each schedule's mode now and its manual override |
 //! | `PUT /api/schedules/{name}/override` | `{"mode": "night", "hours": 4}`: force a mode (loopback only) |
 //! | `DELETE /api/schedules/{name}/override` | back to the hours (loopback only) |
+//! | `PUT /api/mailboxes/{box}/greetings/{kind}` | a WAV file as the body: install a voicemail greeting (loopback only; `routes/greetings.rs`) |
+//! | `DELETE /api/mailboxes/{box}/greetings/{kind}` | remove a voicemail greeting (loopback only) |
 //!
 //! Every `/api` error is JSON, `{"error": "..."}`, with a message meant for the person
 //! calling the API; causes inside the server are logged, not sent.

@@ -18,6 +18,12 @@ pub trait LiveView: Send + Sync + 'static {
     fn queues(&self) -> QueuesSnapshot {
         QueuesSnapshot::default()
     }
+
+    /// The configured queues with their service-level thresholds, in configuration order,
+    /// for `/api/queues/stats`; none by default.
+    fn reported_queues(&self) -> Vec<sb_acd::ReportedQueue> {
+        Vec::new()
+    }
 }
 
 /// The queues and agents now, as `GET /api/queues` shows them.

@@ -2,6 +2,7 @@
 //! an in-memory store holding tasks as the task keeper writes them.
 
 mod common;
+mod idle;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,43 +10,11 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use common::send;
-use sb_api::{
-    ApiState, Control, ControlError, LiveSnapshot, LiveView, OverrideRequest, ScheduleView,
-};
+use idle::Idle;
+use sb_api::ApiState;
 use sb_store::{Store, TaskRow};
 use sb_voicemail::tasks::{Assignee, Assignment, Closing, Direction, MissedKind, Task, TaskState};
 use serde_json::{json, Value};
-
-/// A PBX with nothing going on: the task routes read neither view.
-struct Idle;
-
-impl LiveView for Idle {
-    fn snapshot(&self) -> LiveSnapshot {
-        LiveSnapshot {
-            active_calls: 0,
-            draining: false,
-            registrations: Vec::new(),
-        }
-    }
-}
-
-impl Control for Idle {
-    fn reload(&self) -> Result<(), ControlError> {
-        Ok(())
-    }
-
-    fn schedules(&self) -> Vec<ScheduleView> {
-        Vec::new()
-    }
-
-    fn set_override(&self, name: &str, _: OverrideRequest) -> Result<ScheduleView, ControlError> {
-        Err(ControlError::UnknownSchedule(name.to_owned()))
-    }
-
-    fn clear_override(&self, name: &str) -> Result<ScheduleView, ControlError> {
-        Err(ControlError::UnknownSchedule(name.to_owned()))
-    }
-}
 
 /// 2026-11-23 10:00:00 UTC plus `secs`.
 fn at(secs: i64) -> DateTime<Utc> {
@@ -117,8 +86,8 @@ async fn state_with_tasks() -> (ApiState, [i64; 3]) {
     }
     let state = ApiState {
         store,
-        live: Arc::new(Idle),
-        control: Arc::new(Idle),
+        live: Arc::new(Idle::default()),
+        control: Arc::new(Idle::default()),
     };
     (state, ids)
 }

@@ -72,16 +72,23 @@ pub(crate) fn serialize<S: Serializer>(q: &QueueConfig, serializer: S) -> Result
         progressive_step,
         service_level,
         callback_attempts,
-        callback_pause
+        callback_pause,
+        announce_to_agent
     );
     macro_rules! optional {
         ($($key:ident),*) => {$(
-            if let Some(value) = q.$key {
-                map.serialize_entry(stringify!($key), &value)?;
+            if let Some(value) = &q.$key {
+                map.serialize_entry(stringify!($key), value)?;
             }
         )*};
     }
-    optional!(max_wait, max_len, autopause, max_penalty);
+    optional!(
+        max_wait,
+        max_len,
+        autopause,
+        max_penalty,
+        agent_announcement
+    );
     if q.join_empty != d.join_empty {
         map.serialize_entry("join_empty", empty_rule(q.join_empty))?;
     }

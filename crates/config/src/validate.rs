@@ -443,6 +443,14 @@ fn check_queues<'a>(
         let members = queue.member_numbers();
         check_extension_list(config, &members, &format!("{at}.members"), found);
         check_distributor(queue, &at, found);
+        if queue
+            .agent_announcement
+            .as_ref()
+            .is_some_and(|prompt| prompt.trim().is_empty())
+        {
+            // Whether the prompt exists is checked with the prompts (the SIP layer's plan).
+            found.add(format!("{at}.agent_announcement"), "must name a prompt");
+        }
     }
 }
 

@@ -285,3 +285,30 @@ fn a_wrong_queue_key_is_named_with_its_path() {
     let error = only_error(&text);
     assert_eq!(error.path, "queue[0].ring_timeout", "{error}");
 }
+
+#[test]
+fn the_agent_announcement_is_off_unless_asked_for() {
+    let config = parse(DEMO_TOML).expect("the demo is valid");
+    for queue in &config.queues {
+        assert!(!queue.announce_to_agent, "{}", queue.name);
+        assert_eq!(queue.agent_announcement, None, "{}", queue.name);
+    }
+    let text = demo_with(
+        "name = \"sales\"\nnumber = \"700\"",
+        "name = \"sales\"\nnumber = \"700\"\nannounce_to_agent = true\nagent_announcement = \"sales-for-agents\"",
+    );
+    let config = parse(&text).expect("valid");
+    let sales = config.queue("sales").expect("the sales queue");
+    assert!(sales.announce_to_agent);
+    assert_eq!(
+        sales.agent_announcement.as_deref(),
+        Some("sales-for-agents")
+    );
+
+    let text = demo_with(
+        "name = \"sales\"\nnumber = \"700\"",
+        "name = \"sales\"\nnumber = \"700\"\nannounce_to_agent = \"yes\"",
+    );
+    let error = only_error(&text);
+    assert_eq!(error.path, "queue[0].announce_to_agent", "{error}");
+}

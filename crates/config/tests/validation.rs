@@ -821,3 +821,45 @@ fn queue_keys_round_trip_through_toml() {
     assert!(written.contains("callback_key = \"*\""), "{written}");
     assert_eq!(sb_config::parse(&written), Ok(config));
 }
+
+#[test]
+fn an_agent_announcement_names_a_prompt() {
+    for blank in ["", "  "] {
+        assert_error(
+            |c| c.queues[0].agent_announcement = Some(blank.into()),
+            "queue[0].agent_announcement: must name a prompt",
+        );
+    }
+    assert_error(
+        |c| {
+            c.queues[1].announce_to_agent = true;
+            c.queues[1].agent_announcement = Some(String::new());
+        },
+        "queue[1].agent_announcement: must name a prompt",
+    );
+    assert_valid(|c| {
+        c.queues[0].announce_to_agent = true;
+        c.queues[0].agent_announcement = Some("sales-for-agents".into());
+    });
+    // Kept while the announcement is switched off, to switch it on again.
+    assert_valid(|c| c.queues[0].agent_announcement = Some("sales-for-agents".into()));
+}
+
+#[test]
+fn agent_announcement_keys_round_trip_through_toml() {
+    let written = toml::to_string(&demo()).unwrap();
+    assert!(!written.contains("announce_to_agent"), "{written}");
+    assert!(!written.contains("agent_announcement"), "{written}");
+
+    let mut config = demo();
+    config.queues[0].announce_to_agent = true;
+    config.queues[0].agent_announcement = Some("sales-for-agents".into());
+    config.queues[1].announce_to_agent = true;
+    let written = toml::to_string(&config).unwrap();
+    assert!(written.contains("announce_to_agent = true"), "{written}");
+    assert!(
+        written.contains("agent_announcement = \"sales-for-agents\""),
+        "{written}"
+    );
+    assert_eq!(sb_config::parse(&written), Ok(config));
+}

@@ -94,7 +94,7 @@ impl Plan {
         for (schedule, manual) in overrides {
             flows.set_override(schedule, Some(manual.clone()));
         }
-        check_prompts(&flows, voice)?;
+        check_prompts(&config, &flows, voice)?;
         Ok(Plan {
             config,
             flows: Arc::new(flows),
@@ -218,13 +218,18 @@ fn implicit_queue_scenario(queue: &str) -> ScenarioConfig {
     }
 }
 
-/// Loads every prompt the scenarios name, so a missing or broken file is reported at start
-/// (or refused on reload) with its key path rather than found by a caller; loading also
-/// warms the cache, so calls never wait for the disk.
-fn check_prompts(flows: &Flows, voice: &Voice) -> Result<(), PlanError> {
+/// Loads every prompt the scenarios and queues name, so a missing or broken file is
+/// reported at start (or refused on reload) with its key path rather than found by a
+/// caller; loading also warms the cache, so calls never wait for the disk.
+fn check_prompts(config: &Config, flows: &Flows, voice: &Voice) -> Result<(), PlanError> {
+    let queue_prompts = config.queues.iter().enumerate().filter_map(|(i, queue)| {
+        let prompt = queue.agent_announcement.clone()?;
+        Some((format!("queue[{i}].agent_announcement"), prompt))
+    });
     let missing: Vec<String> = flows
         .prompt_names()
         .into_iter()
+        .chain(queue_prompts)
         .filter_map(|(path, name)| {
             voice
                 .clip(voice.language, &name)
@@ -243,4 +248,44 @@ fn check_prompts(flows: &Flows, voice: &Voice) -> Result<(), PlanError> {
 /// refuse beyond the file's own errors (prompts the scenarios name that cannot be played).
 pub fn check_plan(config: Arc<Config>, voice: &Voice) -> Result<(), PlanError> {
     Plan::new(config, voice, &BTreeMap::new()).map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shipped prompts, in the demo's language.
+    fn voice() -> Voice {
+        let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../prompts");
+        Voice {
+            prompts: PromptSet::new(shipped),
+            language: Language::Ru,
+            tone_plan: TonePlan::Russia,
+            voicemail_dir: PathBuf::from("voicemail"),
+            recordings_dir: None,
+            moh: BTreeMap::new(),
+        }
+    }
+
+    /// A queue's `agent_announcement` must be a prompt the PBX can play, and a missing one
+    /// is refused at its key path like a scenario's prompt.
+    #[test]
+    fn a_queues_agent_announcement_must_exist() {
+        let mut config = sb_config::demo();
+        config.queues[1].announce_to_agent = true;
+        assert!(check_plan(Arc::new(config.clone()), &voice()).is_ok());
+        config.queues[1].agent_announcement = Some("queue-thank-you".into());
+        assert!(check_plan(Arc::new(config.clone()), &voice()).is_ok());
+
+        config.queues[1].agent_announcement = Some("no-such-prompt".into());
+        let error = check_plan(Arc::new(config), &voice()).unwrap_err();
+        let PlanError::MissingPrompts(lines) = &error else {
+            panic!("{error}");
+        };
+        assert_eq!(lines.len(), 1, "{error}");
+        assert!(
+            lines[0].starts_with("queue[1].agent_announcement: prompt \"no-such-prompt\""),
+            "{error}"
+        );
+    }
 }

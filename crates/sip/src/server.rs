@@ -53,6 +53,8 @@ pub struct SipSettings {
     /// Woken when a message is left, so the mailer sends its e-mails now rather than at
     /// its next round.
     pub mail_wake: Arc<tokio::sync::Notify>,
+    /// Where the distributor's records and the agents' changes go, for the statistics.
+    pub queue_log: sb_store::QueueLogSink,
 }
 
 /// Builds the responsible-manager service for a configuration (`None` without `[icm]`);
@@ -196,7 +198,11 @@ impl SipServer {
             active_calls: AtomicUsize::new(0),
             admission: call::admission::Admission::default(),
             background: tokio_util::task::TaskTracker::new(),
-            queues: crate::queue::Queues::start(&settings.config, settings.clock),
+            queues: crate::queue::Queues::start(
+                &settings.config,
+                settings.clock,
+                settings.queue_log.clone(),
+            ),
             mwi,
             icm: RwLock::new(settings.icm),
             icm_builder: settings.icm_builder,

@@ -9,15 +9,20 @@
 //!
 //! Voicemail messages are a row and a WAV file each, kept consistent across crashes
 //! (`voicemail.rs`; [`Store::recover_voicemail`] at start-up, `recovery.rs`); boxes keep
-//! their greetings and a PIN set by phone (`mailbox.rs`). Callback tasks (`tasks.rs`, kept
-//! as the callback engine's `Task` in `task_codec.rs`, [`format_tasks_table`] for
-//! `switchboard tasks`) and the notification e-mails of messages (`outbox.rs`) are plain rows
-//! the engines' shells read and write.
+//! their greetings and a PIN set by phone (`mailbox.rs`); a greeting may also be uploaded
+//! as a WAV file ([`Store::install_greeting`], `greeting_upload.rs`). Callback tasks
+//! (`tasks.rs`, kept as the callback engine's `Task` in `task_codec.rs`,
+//! [`format_tasks_table`] for `switchboard tasks`) and the notification e-mails of messages
+//! (`outbox.rs`) are plain rows the engines' shells read and write.
 
 mod error;
+mod greeting_upload;
 mod history;
 mod mailbox;
 mod outbox;
+mod queue_log;
+mod queue_log_codec;
+mod queue_log_writer;
 mod record;
 mod recovery;
 mod store;
@@ -31,8 +36,12 @@ mod voicemail;
 mod writer;
 
 pub use error::StoreError;
+pub use greeting_upload::{GreetingError, MAX_GREETING_BYTES, MAX_UPLOADED_GREETING};
 pub use history::{AnsweredCall, MAX_FORMS};
+pub use mailbox::{greeting_kind_name, parse_greeting_kind, UnknownGreetingKind};
 pub use outbox::OutboxRow;
+pub use queue_log::{QueueLog, QueueLogEntry};
+pub use queue_log_writer::{spawn_queue_log, QueueLogSink, QUEUE_LOG_CAPACITY};
 pub use record::{CallParty, CallRecord, Disposition, HangupBy, TraceLine, UnknownName};
 pub use recovery::{DropReason, DroppedMessage, MovedFile, RecoveredMessage, RecoveryReport};
 pub use store::{Store, DATABASE_FILE, MIN_ID_PREFIX, VOICEMAIL_DIR};

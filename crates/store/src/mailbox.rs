@@ -54,6 +54,29 @@ fn greeting_file_stem(kind: GreetingKind) -> &'static str {
     }
 }
 
+/// A word that names no greeting kind, where the command line or the API expected one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "no greeting kind {0:?}: the kinds are {kinds}",
+    kinds = GREETING_KINDS.map(greeting_file_stem).join(", ")
+)]
+pub struct UnknownGreetingKind(pub String);
+
+/// The greeting kind `name` names (`unavailable`, `busy`, `temporary`, `name`). The words are
+/// the files' names, so what an operator types is what they find on disk, and both stay
+/// fixed when the engine's type changes.
+pub fn parse_greeting_kind(name: &str) -> Result<GreetingKind, UnknownGreetingKind> {
+    GREETING_KINDS
+        .into_iter()
+        .find(|&kind| greeting_file_stem(kind) == name)
+        .ok_or_else(|| UnknownGreetingKind(name.to_owned()))
+}
+
+/// The word [`parse_greeting_kind`] reads as `kind`, for messages that name it.
+pub fn greeting_kind_name(kind: GreetingKind) -> &'static str {
+    greeting_file_stem(kind)
+}
+
 /// The directory name of `mailbox`, as the module documentation describes.
 pub(crate) fn box_dir_name(mailbox: &str) -> String {
     if mailbox.is_empty() {
@@ -222,6 +245,27 @@ mod tests {
                 "{name:?} → {dir:?}"
             );
         }
+    }
+
+    #[test]
+    fn greeting_kinds_are_named_as_their_files() {
+        for kind in GREETING_KINDS {
+            assert_eq!(
+                parse_greeting_kind(greeting_file_stem(kind)),
+                Ok(kind),
+                "{kind:?}"
+            );
+        }
+        for word in ["", "Busy", "busy.wav", "holiday"] {
+            assert_eq!(
+                parse_greeting_kind(word),
+                Err(UnknownGreetingKind(word.to_owned()))
+            );
+        }
+        assert_eq!(
+            UnknownGreetingKind("holiday".into()).to_string(),
+            "no greeting kind \"holiday\": the kinds are unavailable, busy, temporary, name"
+        );
     }
 
     #[test]

@@ -141,7 +141,7 @@ async fn write_one(store: &Store, record: &CallRecord) {
 }
 
 /// Runs `write` until it succeeds, fails for good, or the retries in [`RETRY_DELAYS`] are used up.
-async fn with_retries<F, Fut>(mut write: F) -> Result<(), StoreError>
+pub(crate) async fn with_retries<F, Fut>(mut write: F) -> Result<(), StoreError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<(), StoreError>>,
@@ -154,7 +154,7 @@ where
         };
         match delays.next() {
             Some(delay) if err.is_transient() => {
-                tracing::warn!(error = %err, retry_in = ?delay, "call record write failed; retrying");
+                tracing::warn!(error = %err, retry_in = ?delay, "database write failed; retrying");
                 tokio::time::sleep(*delay).await;
             }
             _ => return Err(err),

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, FixedOffset};
 use clap::{Parser, Subcommand};
+use sb_voicemail::GreetingKind;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -94,11 +95,34 @@ pub enum Command {
     /// Print the running PBX's queues (waiting callers, figures) and agents' states, from
     /// its HTTP API at --http-listen.
     Queues,
+    /// Print the queues' figures per interval (offered, answered, abandoned, service level,
+    /// average speed of answer, handle time, abandonment, occupancy), rebuilt from the queue
+    /// log in --data-dir.
+    QueueStats(QueueStatsArgs),
     /// Print the messages of one voicemail box, new and saved, oldest first.
     Voicemail {
         /// The box: an extension number, or a shared box's name (`general`).
         #[arg(value_name = "BOX")]
         mailbox: String,
+    },
+    /// Install a voicemail greeting from a WAV file, or remove one with --remove. The file
+    /// may be PCM or G.711, at any rate, mono or stereo: it is stored as 8 kHz mono, the
+    /// way greetings recorded by phone are. Works on --data-dir directly; a running PBX
+    /// plays the new greeting to the next caller.
+    Greeting {
+        /// The box: an extension number, or a shared box's name (`general`).
+        #[arg(value_name = "BOX")]
+        mailbox: String,
+        /// unavailable, busy, temporary (played instead of both while it exists) or name.
+        #[arg(value_name = "KIND", value_parser = greeting_kind)]
+        kind: GreetingKind,
+        /// The WAV file to install.
+        #[arg(value_name = "FILE", required_unless_present = "remove")]
+        file: Option<PathBuf>,
+        /// Remove the greeting instead: callers hear the next one in line (the way to end a
+        /// temporary greeting). Removing a greeting that is not there is no error.
+        #[arg(long, conflicts_with = "file")]
+        remove: bool,
     },
     /// Print the callback tasks (the open ones unless --all), most recent activity first;
     /// or, with `close`, close one by hand.
@@ -109,6 +133,20 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<TaskAction>,
     },
+}
+
+/// Which span `switchboard queue-stats` reports, and in what intervals.
+#[derive(Debug, clap::Args)]
+pub struct QueueStatsArgs {
+    /// The start, RFC 3339 (2026-11-24T09:00:00Z); 24 hours before --to when not given.
+    #[arg(long)]
+    pub from: Option<chrono::DateTime<chrono::Utc>>,
+    /// The end, RFC 3339; now when not given.
+    #[arg(long)]
+    pub to: Option<chrono::DateTime<chrono::Utc>>,
+    /// The length of each interval, in minutes.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
+    pub interval: u32,
 }
 
 /// Which callback tasks `switchboard tasks` prints.
@@ -137,6 +175,11 @@ pub enum TaskAction {
         #[arg(long, value_name = "NAME", env = "USER", default_value = "cli")]
         by: String,
     },
+}
+
+/// A greeting kind as `switchboard greeting` takes it: the word naming its file.
+fn greeting_kind(word: &str) -> Result<GreetingKind, String> {
+    sb_store::parse_greeting_kind(word).map_err(|e| e.to_string())
 }
 
 /// An inclusive UDP port range, `LOW-HIGH`.
@@ -228,6 +271,42 @@ mod tests {
         assert!(
             parse(&["--all", "close", "7"]).is_err(),
             "listing flags do not close"
+        );
+    }
+
+    #[test]
+    fn a_greeting_is_installed_from_a_file_or_removed() {
+        let parse =
+            |args: &[&str]| Cli::try_parse_from([&["switchboard", "greeting"], args].concat());
+        let cli = parse(&["101", "busy", "hello.wav"]).expect("parses");
+        assert!(
+            matches!(
+                &cli.command,
+                Some(Command::Greeting { mailbox, kind: GreetingKind::Busy, file: Some(file), remove: false })
+                    if mailbox == "101" && file == &PathBuf::from("hello.wav")
+            ),
+            "{cli:?}"
+        );
+        let cli = parse(&["general", "temporary", "--remove"]).expect("parses");
+        assert!(
+            matches!(
+                &cli.command,
+                Some(Command::Greeting {
+                    kind: GreetingKind::Temporary,
+                    file: None,
+                    remove: true,
+                    ..
+                })
+            ),
+            "{cli:?}"
+        );
+        assert!(parse(&["101", "busy"]).is_err(), "a file or --remove");
+        assert!(parse(&["101", "busy", "hello.wav", "--remove"]).is_err());
+        let err = parse(&["101", "holiday", "hello.wav"]).expect_err("no such kind");
+        assert!(
+            err.to_string()
+                .contains("unavailable, busy, temporary, name"),
+            "{err}"
         );
     }
 

@@ -1,4 +1,5 @@
-//! The API's controls carried out on the running PBX: reload and schedule overrides.
+//! The API's controls carried out on the running PBX: reload, schedule overrides, and which
+//! voicemail boxes the configuration in force has.
 
 use sb_api::{Control, ControlError, OverrideRequest, OverrideView, ScheduleView};
 use sb_flow::schedule::{Mode, Override};
@@ -65,6 +66,10 @@ impl Control for SipControl {
 
     fn schedules(&self) -> Vec<ScheduleView> {
         self.status.schedules().into_iter().map(view).collect()
+    }
+
+    fn has_mailbox(&self, mailbox: &str) -> bool {
+        self.status.config().mailbox(mailbox).is_some()
     }
 
     fn set_override(

@@ -31,6 +31,15 @@ impl LiveView for SipLiveView {
         }
     }
 
+    fn reported_queues(&self) -> Vec<sb_acd::ReportedQueue> {
+        self.0
+            .config()
+            .queues
+            .iter()
+            .map(|queue| sb_acd::ReportedQueue::of(&queue.0))
+            .collect()
+    }
+
     fn queues(&self) -> QueuesSnapshot {
         let view = self.0.queues();
         QueuesSnapshot {

@@ -2,11 +2,13 @@
 
 mod cli;
 mod control;
+mod greeting;
 mod icm;
 mod live;
 mod mailer;
 mod messages;
 mod moh;
+mod queue_stats;
 mod queues;
 mod reload;
 mod serve;
@@ -52,9 +54,18 @@ fn main() -> ExitCode {
             let http = cli.server.http_listen;
             serve::runtime_and(|| queues::print_queues(http))
         }
+        Some(Command::QueueStats(stats)) => {
+            serve::runtime_and(|| queue_stats::print_queue_stats(&cli.server, &stats))
+        }
         Some(Command::Voicemail { mailbox }) => {
             serve::runtime_and(|| messages::print_messages(&cli.server, &mailbox))
         }
+        Some(Command::Greeting {
+            mailbox,
+            kind,
+            file,
+            ..
+        }) => serve::runtime_and(|| greeting::run(&cli.server, &mailbox, kind, file.as_deref())),
         None => serve::runtime_and(|| serve::run(cli.server)),
     }
 }

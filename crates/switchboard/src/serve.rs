@@ -56,7 +56,8 @@ fn init_logging() {
         .init();
 }
 
-fn load_config(args: &ServerArgs) -> Result<sb_config::Config> {
+/// The configuration `--config` names, or the embedded demo without it.
+pub(crate) fn load_config(args: &ServerArgs) -> Result<sb_config::Config> {
     match &args.config {
         Some(path) => sb_config::load_file(path).map_err(|errors| {
             anyhow::anyhow!("invalid configuration {}:\n{errors}", path.display())
@@ -95,6 +96,7 @@ pub async fn run(args: ServerArgs) -> Result<()> {
         .await
         .with_context(|| format!("cannot listen for HTTP on {}", args.http_listen))?;
     let (records, writer) = sb_store::spawn_writer(store.clone());
+    let (queue_log, queue_log_writer) = sb_store::spawn_queue_log(store.clone());
     let advertise_ip = advertise_ip(&args);
     let media = Media::new(MediaConfig {
         bind_ip: args.sip_listen.ip(),
@@ -134,6 +136,7 @@ pub async fn run(args: ServerArgs) -> Result<()> {
         store: store.clone(),
         tasks,
         mail_wake: mail_wake.clone(),
+        queue_log,
     })
     .await?;
     server
@@ -204,6 +207,12 @@ pub async fn run(args: ServerArgs) -> Result<()> {
     stop_keeper.send(()).ok();
     if tokio::time::timeout(FLUSH_TIMEOUT, keeper).await.is_err() {
         warn!("the callback task keeper did not finish in time");
+    }
+    if tokio::time::timeout(FLUSH_TIMEOUT, queue_log_writer)
+        .await
+        .is_err()
+    {
+        warn!("the queue log writer did not finish in time");
     }
     match tokio::time::timeout(FLUSH_TIMEOUT, writer).await {
         Ok(Ok(())) => info!("call records flushed; stopped"),

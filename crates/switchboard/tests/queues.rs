@@ -204,6 +204,56 @@ fn ring_all_from_the_trunk_connects_the_first_to_answer() {
         "{}",
         tail(&pbx.log(), 80)
     );
+
+    // The queue log has the call: offered, answered, completed; 103 was busy for a while.
+    let stats = wait_for_stats(&pbx, |sales| sales["completed"] == 1);
+    let sales = &stats["intervals"][0]["queues"][0];
+    assert_eq!(sales["queue"], "sales", "{stats}");
+    assert_eq!(sales["offered"], 1, "{stats}");
+    assert_eq!(sales["answered"], 1, "{stats}");
+    assert_eq!(sales["answered_in_threshold"], 1, "{stats}");
+    assert_eq!(sales["service_level"], 1.0, "{stats}");
+    let occupancy = stats["intervals"][0]["occupancy"].as_f64().unwrap_or(0.0);
+    assert!(occupancy > 0.0, "{stats}");
+    let out = std::process::Command::new(common::pbx::binary())
+        .arg("--data-dir")
+        .arg(&pbx.data_dir)
+        .args(["queue-stats", "--interval", "1440"])
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run switchboard queue-stats");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line: Vec<&str> = text
+        .lines()
+        .find(|line| line.contains(" sales "))
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        line.get(3..8),
+        Some(&["1", "1", "0", "100%", "100%"][..]),
+        "{text}"
+    );
+}
+
+/// `GET /api/queues/stats` for the last day in one interval, once `done` holds for the
+/// sales queue's figures (the queue log is written in the background), or after 10 s.
+fn wait_for_stats(pbx: &Pbx, done: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, body) = http_get(pbx.http, "/api/queues/stats?interval=1440");
+        assert_eq!(status, 200, "{body}");
+        let stats: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+        if done(&stats["intervals"][0]["queues"][0]) || Instant::now() > deadline {
+            return stats;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 /// `round_robin`: two calls to 700 one after the other go to two different agents, each
@@ -897,4 +947,139 @@ fn a_callback_nobody_answers_is_retried_then_fails() {
         agent_legs.iter().all(|r| r.disposition == "ANSWERED"),
         "{agent_legs:#?}"
     );
+}
+
+/// The whole seconds the PBX logged as the caller's wait when it announced the call to the
+/// agent (`waited_secs=N`).
+fn announced_wait(log: &str) -> u64 {
+    log.lines()
+        .find(|line| line.contains("announcing the call to the agent"))
+        .and_then(|line| line.split("waited_secs=").nth(1))
+        .and_then(|rest| {
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
+        .unwrap_or_else(|| panic!("no announcement to the agent logged:\n{}", tail(log, 60)))
+}
+
+/// With `announce_to_agent`, the agent who answers first hears "a call from the queue;
+/// waiting time: N seconds" (Russian, the demo's language: the prompt files sample for
+/// sample after G.711, one right after the other) and only then the caller, who was put
+/// through when the announcement ended: the caller's tone reaches the agent after it, never
+/// before. The agent hangs up and the PBX hangs up the caller.
+#[test]
+fn the_agent_hears_the_queue_announcement_before_the_caller() {
+    const CALLER_HZ: f64 = 1000.0;
+    let pbx = office(
+        ports::port(),
+        "number = \"700\"\nmembers = [\"103\"]\nannounce_to_agent = true",
+        "",
+        "",
+    );
+    // 103 is paused: the caller waits until 103 comes back.
+    let vera = Agent::register(&pbx, "103");
+    agent_code(&pbx, "103", "*46");
+    // From the answer on, the caller says 1000 Hz for 15 s.
+    let says: Vec<i16> = (0..120_000)
+        .map(|n| {
+            (6000.0 * (2.0 * std::f64::consts::PI * CALLER_HZ * n as f64 / 8000.0).sin()) as i16
+        })
+        .collect();
+    mc::write_pcap(
+        &pbx.dir().join("media.pcap"),
+        &mc::paced(
+            mc::audio_packets(Codec::Pcmu, &says, 0x0101_0700, 1, 0),
+            Duration::ZERO,
+        ),
+    );
+    let customer = caller(&pbx, "med_uac_pcap", "101", "700")
+        .key("pt", 0)
+        .key("codec", "PCMU")
+        .key("fmts", "0 101")
+        .key("te_attr", "rtpmap:101 telephone-event/8000")
+        .recv_timeout(Duration::from_secs(30))
+        .timeout(Duration::from_secs(60))
+        .spawn();
+    wait_waiting(&pbx, 1);
+    // 103 answers on the test's socket, talks 6 s and hangs up.
+    let media = MediaSocket::bind();
+    let mut agent = pbx
+        .sipp("uas_answer_then_bye")
+        .port(vera.port)
+        .pause_ms(6_000)
+        .rtp_port(media.port())
+        .recv_timeout(Duration::from_secs(30))
+        .timeout(Duration::from_secs(60))
+        .spawn();
+    agent.wait_ready();
+    agent_code(&pbx, "103", "*46");
+    let arrivals = mc::record(
+        &media.rtp,
+        Instant::now() + Duration::from_secs(30),
+        Duration::from_millis(2_000),
+    );
+    let agent = agent.wait();
+    agent.assert_success();
+    let customer = customer.wait_after(&agent);
+    customer.assert_success();
+    assert_eq!(
+        customer.expect_log("GOT_BYE"),
+        "1",
+        "the agent's hang-up ends the caller's call"
+    );
+
+    let packets = mc::rtp_of(&arrivals);
+    let codec = match packets.first().map(|(_, p)| p.payload_type) {
+        Some(8) => Codec::Pcma,
+        _ => Codec::Pcmu,
+    };
+    let heard = mc::decode(codec, &packets);
+    let waited = announced_wait(&pbx.log());
+    let mut words = vec!["queue-agent-call"];
+    words.extend(sb_media::audio::say::waited(
+        sb_media::audio::Language::Ru,
+        waited,
+    ));
+    let first = mc::round_trip(codec, &mc::shipped_prompt("ru", words[0]));
+    let (c, at) = find_prompt(&first, &heard);
+    assert!(c >= 0.99, "{} not heard: {c:.4} at sample {at}", words[0]);
+    let mut end = at + first.len() as isize;
+    for word in &words[1..] {
+        let prompt = mc::round_trip(codec, &mc::shipped_prompt("ru", word));
+        let (c, at) = mc::best_correlation(&prompt, &heard, end - 400..=end + 400);
+        assert!(
+            c >= 0.99 && (0..mc::FRAME as isize).contains(&(at - end)),
+            "{word} not heard after the word before (ends at {end}): {c:.4} at {at}"
+        );
+        end = at + prompt.len() as isize;
+    }
+
+    // The caller's tone: not a frame of it before the announcement ended, then a whole
+    // second of it.
+    let tone_at = heard
+        .chunks(mc::FRAME)
+        .position(|frame| mc::tone_share(frame, CALLER_HZ) > 0.5)
+        .map(|frame| frame * mc::FRAME)
+        .unwrap_or_else(|| panic!("103 never heard the caller ({} samples)", heard.len()));
+    assert!(
+        tone_at as isize >= end,
+        "the caller was heard at sample {tone_at}, before the announcement ended at {end}"
+    );
+    let talk = &heard[tone_at..];
+    let best = talk
+        .chunks(8_000)
+        .filter(|second| second.len() == 8_000)
+        .map(|second| mc::tone_share(second, CALLER_HZ))
+        .fold(0.0, f64::max);
+    assert!(
+        best > 0.8,
+        "103 did not hear the caller after the announcement (best share {best:.3})"
+    );
+
+    let record = wait_until("the queue call's record", RECORD_TIMEOUT, || {
+        let rows = pbx.calls().unwrap_or_else(|e| panic!("{e}"));
+        rows.into_iter()
+            .find(|r| r.caller.starts_with("101") && r.callee.starts_with("103"))
+    });
+    assert_eq!(record.disposition, "ANSWERED", "{record:?}");
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::Acd;
-use crate::action::{Action, LeaveReason, Outcome, Refusal, RingFailure};
+use crate::action::{Action, AgentOccupancy, LeaveReason, Outcome, Refusal, RingFailure};
 use crate::agent::{AgentIdx, Membership};
 use crate::caller::CallerState;
 
@@ -60,14 +60,23 @@ impl Acd {
             self.pending_agents.push(idx);
         }
         let state = agent.state();
-        if state != agent.shown {
-            agent.shown = state.clone();
-            out.push(Action::AgentState {
-                agent: agent.id.clone(),
-                state,
-            });
-        }
         let occupancy = (agent.is_staffed(), agent.is_busy());
+        if state != agent.shown || occupancy != agent.occupancy {
+            agent.shown = state.clone();
+            // Without `now` the engine is being built: nothing is announced then, and
+            // `agent_occupancy` tells where the agents start.
+            if let Some(at) = now {
+                out.push(Action::AgentState {
+                    at,
+                    agent: agent.id.clone(),
+                    state,
+                    occupancy: AgentOccupancy {
+                        staffed: occupancy.0,
+                        busy: occupancy.1,
+                    },
+                });
+            }
+        }
         self.occupancy.change(now, agent.occupancy, occupancy);
         agent.occupancy = occupancy;
         if let Some(now) = now {

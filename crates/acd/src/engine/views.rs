@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::{elapsed, Acd};
-use crate::action::AgentState;
+use crate::action::{AgentOccupancy, AgentState};
 use crate::caller::CallerState;
 use crate::stats::{IntervalReport, QueueInterval};
 
@@ -85,6 +85,16 @@ impl Acd {
     /// Every agent the engine knows with its state, in the order they became known.
     pub fn agent_states(&self) -> impl Iterator<Item = (&str, AgentState)> {
         self.agents.iter().map(|a| (a.id.as_str(), a.state()))
+    }
+
+    /// Every agent with how it counts for occupancy now (as last announced): where a log of
+    /// [`Action::AgentState`](crate::Action::AgentState) starts, since the engine announces
+    /// changes only and none for the members it is built with.
+    pub fn agent_occupancy(&self) -> impl Iterator<Item = (&str, AgentOccupancy)> {
+        self.agents.iter().map(|a| {
+            let (staffed, busy) = a.occupancy;
+            (a.id.as_str(), AgentOccupancy { staffed, busy })
+        })
     }
 
     /// A caller still in a queue (callbacks included).

@@ -192,7 +192,7 @@ pub(super) fn states(actions: &[Action]) -> Vec<(String, AgentState)> {
     actions
         .iter()
         .filter_map(|a| match a {
-            Action::AgentState { agent, state } => Some((agent.clone(), state.clone())),
+            Action::AgentState { agent, state, .. } => Some((agent.clone(), state.clone())),
             _ => None,
         })
         .collect()

@@ -2,16 +2,19 @@
 
 mod calls;
 mod control;
+mod greetings;
 mod metrics;
+mod queue_stats;
 mod queues;
 mod registrations;
 mod tasks;
 
 use std::sync::Arc;
 
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use axum::Router;
-use sb_store::Store;
+use sb_store::{Store, MAX_GREETING_BYTES};
 
 use crate::control::Control;
 use crate::live::LiveView;
@@ -26,7 +29,7 @@ pub struct ApiState {
     pub store: Store,
     /// Calls in progress, registrations, draining: implemented by the SIP layer.
     pub live: Arc<dyn LiveView>,
-    /// Reload and schedule overrides: implemented by the SIP layer.
+    /// Reload, schedule overrides, which voicemail boxes exist: implemented by the SIP layer.
     pub control: Arc<dyn Control>,
 }
 
@@ -43,6 +46,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/calls/{id}/trace", get(calls::trace))
         .route("/api/registrations", get(registrations::list))
         .route("/api/queues", get(queues::list))
+        .route("/api/queues/stats", get(queue_stats::stats))
         .route("/api/tasks", get(tasks::list))
         .route("/api/tasks/{id}/close", post(tasks::close))
         .route("/api/reload", post(control::reload))
@@ -50,6 +54,12 @@ pub fn router(state: ApiState) -> Router {
         .route(
             "/api/schedules/{name}/override",
             put(control::set_override).delete(control::clear_override),
+        )
+        .route(
+            "/api/mailboxes/{mailbox}/greetings/{kind}",
+            put(greetings::put)
+                .delete(greetings::delete)
+                .layer(DefaultBodyLimit::max(MAX_GREETING_BYTES)),
         )
         .with_state(state)
 }

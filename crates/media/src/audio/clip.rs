@@ -16,7 +16,7 @@ use std::time::Duration;
 use super::error::AudioError;
 use super::g711::Codec;
 use super::resample::resample;
-use super::wav::{self, Problem};
+use super::wav::{WavAudio, WavError};
 
 /// Mono 16-bit audio at 8 kHz.
 #[derive(Clone, PartialEq, Eq, Default)]
@@ -89,21 +89,28 @@ impl Clip {
                 Ok(Clip { samples })
             }
             Format::Wav => {
-                let decoded = wav::decode(&bytes).map_err(|problem| match problem {
-                    Problem::Unsupported(reason) => AudioError::Unsupported {
+                let audio = WavAudio::decode(&bytes).map_err(|error| match error {
+                    WavError::Unsupported(reason) => AudioError::Unsupported {
                         path: path.to_owned(),
                         reason,
                     },
-                    Problem::Malformed(reason) => AudioError::Malformed {
+                    WavError::NotWav | WavError::Malformed(_) => AudioError::Malformed {
                         path: path.to_owned(),
-                        reason,
+                        reason: error.to_string(),
                     },
                 })?;
-                let at_8k = resample(&decoded.samples, decoded.rate, Clip::RATE);
-                Ok(Clip {
-                    samples: at_8k.into_iter().map(to_i16).collect(),
-                })
+                Ok(Clip::from_wav(&audio))
             }
+        }
+    }
+
+    /// The telephone audio of a decoded WAV file: resampled to 8 kHz (the `resample`
+    /// module's windowed-sinc low-pass) and rounded to 16 bits. CPU work in proportion to
+    /// the audio's length: like [`Clip::load`], not for an async runtime's thread.
+    pub fn from_wav(audio: &WavAudio) -> Clip {
+        let at_8k = resample(audio.samples(), audio.rate(), Clip::RATE);
+        Clip {
+            samples: at_8k.into_iter().map(to_i16).collect(),
         }
     }
 }
@@ -316,6 +323,22 @@ mod tests {
         let data = [0x80, 0xFF, 0x80, 0xFF];
         std::fs::write(&path, g711_wav(7, 2, &data)).unwrap();
         assert_eq!(Clip::load(&path).unwrap().samples(), [16062, 16062]);
+    }
+
+    #[test]
+    fn bytes_in_memory_decode_and_say_when_they_are_no_wav() {
+        let wav = g711_wav(6, 2, &[0xD5; 16_000]);
+        let audio = WavAudio::decode(&wav).unwrap();
+        assert_eq!(audio.rate(), 8000);
+        assert_eq!(audio.duration(), Duration::from_secs(1));
+        assert_eq!(Clip::from_wav(&audio).samples().len(), 8000);
+        for other in [&b"ID3\x04"[..], b"OggS", b"RIFF\0\0\0\0AVI "] {
+            assert_eq!(WavAudio::decode(other).err(), Some(WavError::NotWav));
+        }
+        // Too few bytes to tell: a WAV cut short, not some other format.
+        for cut in [&b"RI"[..], b"RIFF\x24\0"] {
+            assert!(matches!(WavAudio::decode(cut), Err(WavError::Malformed(_))));
+        }
     }
 
     #[test]

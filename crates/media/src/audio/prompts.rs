@@ -54,7 +54,7 @@ impl fmt::Display for Language {
 }
 
 /// Prompts played whole, named by scenarios, queues and voicemail.
-const ANNOUNCEMENTS: [&str; 13] = [
+const ANNOUNCEMENTS: [&str; 14] = [
     "greeting-morning",
     "greeting-day",
     "greeting-evening",
@@ -68,6 +68,8 @@ const ANNOUNCEMENTS: [&str; 13] = [
     // "... we will call you back at the number" <digits> "as soon as an operator is free".
     "queue-callback-at",
     "queue-callback-kept",
+    // What a queue's agent hears before the caller when no prompt of the queue's names it.
+    "queue-agent-call",
     // `*98`: which box to listen to (the SIP layer's mailbox call).
     "vm-enter-mailbox",
 ];

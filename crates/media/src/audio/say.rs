@@ -59,6 +59,14 @@ const MINUTES: Noun = Noun {
     other: "minutes-other",
 };
 
+const SECONDS: Noun = Noun {
+    gender: Gender::Feminine,
+    one: "seconds-one",
+    few: "seconds-few",
+    many: "seconds-many",
+    other: "seconds-other",
+};
+
 const NEW_MESSAGES: Noun = Noun {
     gender: Gender::Neuter,
     one: "vm-new-messages-one",
@@ -132,6 +140,24 @@ pub fn estimated_wait(language: Language, minutes: u32) -> Vec<&'static str> {
         words.push("queue-less-than-minute");
     } else {
         words.extend(say_minutes(language, minutes));
+    }
+    words
+}
+
+/// How long a caller waited, told to the agent about to take the call: "the caller waited
+/// 2 minutes 5 seconds" ("время ожидания: две минуты пять секунд"). Whole minutes, then the
+/// seconds left; either is left out when 0, but no wait at all is "0 seconds". An agent
+/// hears the exact figure (unlike a caller's rounded estimate): it is what they apologise
+/// for.
+pub fn waited(language: Language, secs: u64) -> Vec<&'static str> {
+    let minutes = u32::try_from(secs / 60).unwrap_or(u32::MAX);
+    let seconds = (secs % 60) as u32;
+    let mut words = vec!["queue-agent-waited"];
+    if minutes > 0 {
+        words.extend(say_minutes(language, minutes));
+    }
+    if seconds > 0 || minutes == 0 {
+        words.extend(counted(language, seconds, &SECONDS));
     }
     words
 }
@@ -216,6 +242,7 @@ pub(super) fn vocabulary(language: Language) -> Vec<&'static str> {
         "queue-you-are",
         "queue-estimated-wait",
         "queue-less-than-minute",
+        "queue-agent-waited",
         "vm-you-have",
         "vm-no-new-messages",
         "vm-no-messages",
@@ -232,6 +259,8 @@ pub(super) fn vocabulary(language: Language) -> Vec<&'static str> {
             "queue-in-line",
             MINUTES.one,
             MINUTES.other,
+            SECONDS.one,
+            SECONDS.other,
             NEW_MESSAGES.one,
             NEW_MESSAGES.other,
             SAVED_MESSAGES.one,
@@ -247,6 +276,9 @@ pub(super) fn vocabulary(language: Language) -> Vec<&'static str> {
             MINUTES.one,
             MINUTES.few,
             MINUTES.many,
+            SECONDS.one,
+            SECONDS.few,
+            SECONDS.many,
             NEW_MESSAGES.one,
             NEW_MESSAGES.few,
             NEW_MESSAGES.many,
@@ -442,6 +474,56 @@ mod tests {
     }
 
     #[test]
+    fn an_agent_hears_the_exact_wait_in_minutes_and_seconds() {
+        assert_eq!(
+            waited(En, 0),
+            ["queue-agent-waited", "num-0", "seconds-other"]
+        );
+        assert_eq!(
+            waited(En, 1),
+            ["queue-agent-waited", "num-1", "seconds-one"]
+        );
+        assert_eq!(
+            waited(En, 60),
+            ["queue-agent-waited", "num-1", "minutes-one"]
+        );
+        assert_eq!(
+            waited(En, 125),
+            [
+                "queue-agent-waited",
+                "num-2",
+                "minutes-other",
+                "num-5",
+                "seconds-other"
+            ]
+        );
+        // Russian: секунда is feminine like минута: "одна минута двадцать одна секунда".
+        assert_eq!(
+            waited(Ru, 81),
+            [
+                "queue-agent-waited",
+                "num-1f",
+                "minutes-one",
+                "num-20",
+                "num-1f",
+                "seconds-one"
+            ]
+        );
+        assert_eq!(
+            waited(Ru, 3),
+            ["queue-agent-waited", "num-3", "seconds-few"]
+        );
+        assert_eq!(
+            waited(Ru, 12),
+            ["queue-agent-waited", "num-12", "seconds-many"]
+        );
+        // A wait past what minutes can count is still said, digit by digit.
+        let longest = waited(Ru, u64::MAX);
+        assert_eq!(longest.first(), Some(&"queue-agent-waited"));
+        assert_eq!(longest.last(), Some(&"seconds-many"));
+    }
+
+    #[test]
     fn voicemail_phrases() {
         assert_eq!(new_messages(En, 0), ["vm-you-have", "vm-no-new-messages"]);
         assert_eq!(
@@ -576,6 +658,7 @@ mod tests {
                 used.extend(say_number(language, n));
                 used.extend(queue_position(language, n));
                 used.extend(estimated_wait(language, n));
+                used.extend(waited(language, u64::from(n)));
                 used.extend(new_messages(language, n));
                 used.extend(message_counts(language, n % 7, n));
             }

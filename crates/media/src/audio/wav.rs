@@ -7,8 +7,11 @@
 //!
 //! The file is decoded from memory; nothing here trusts a length from the header beyond the
 //! bytes really present, so a garbage header cannot make it allocate gigabytes or panic.
+//! What it allocates is bounded by the input: at most one `f32` per byte of it (8-bit and
+//! G.711 samples are one byte each).
 
 use std::io::Cursor;
+use std::time::Duration;
 
 use super::g711::Codec;
 
@@ -17,33 +20,73 @@ const MIN_RATE: u32 = 1_000;
 /// The highest sample rate accepted (studio gear tops out at 384 kHz).
 const MAX_RATE: u32 = 384_000;
 
-/// A decoded WAV file: its channels mixed to one, as floats in [-1, 1].
-pub(super) struct Decoded {
+/// A WAV file's audio as the file holds it: at its own rate, its channels mixed to one, as
+/// floats in [-1, 1]. [`Clip::from_wav`](super::Clip::from_wav) makes telephone audio of it;
+/// the step between lets a caller refuse audio by its length before paying for resampling.
+pub struct WavAudio {
     /// The file's sample rate in Hz.
-    pub rate: u32,
+    rate: u32,
     /// Mono samples, the average of the file's channels.
-    pub samples: Vec<f32>,
+    samples: Vec<f32>,
 }
 
-/// Why a WAV file could not be decoded; the caller adds the path.
-#[derive(Debug)]
-pub(super) enum Problem {
-    /// A valid WAV whose encoding is not decoded here.
-    Unsupported(String),
-    /// Not a valid WAV.
-    Malformed(String),
-}
+impl WavAudio {
+    /// Decodes a whole WAV file held in memory: PCM (8, 16, 24, 32-bit), 32-bit float,
+    /// μ-law or A-law; any rate from 1 to 384 kHz; any number of channels.
+    pub fn decode(bytes: &[u8]) -> Result<WavAudio, WavError> {
+        if !could_be_wav(bytes) {
+            return Err(WavError::NotWav);
+        }
+        match hound::WavReader::new(Cursor::new(bytes)) {
+            Ok(reader) => decode_pcm(reader),
+            Err(hound::Error::Unsupported) => decode_g711(bytes),
+            Err(err) => Err(problem(err)),
+        }
+    }
 
-/// Decodes a whole WAV file.
-pub(super) fn decode(bytes: &[u8]) -> Result<Decoded, Problem> {
-    match hound::WavReader::new(Cursor::new(bytes)) {
-        Ok(reader) => decode_pcm(reader),
-        Err(hound::Error::Unsupported) => decode_g711(bytes),
-        Err(err) => Err(problem(err)),
+    /// The file's sample rate in Hz.
+    pub fn rate(&self) -> u32 {
+        self.rate
+    }
+
+    /// How long it plays.
+    pub fn duration(&self) -> Duration {
+        Duration::from_secs_f64(self.samples.len() as f64 / f64::from(self.rate))
+    }
+
+    /// The mono samples at [`WavAudio::rate`].
+    pub(super) fn samples(&self) -> &[f32] {
+        &self.samples
     }
 }
 
-fn decode_pcm(mut reader: hound::WavReader<Cursor<&[u8]>>) -> Result<Decoded, Problem> {
+/// Why bytes could not be decoded as WAV; the caller adds which file or upload it was.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WavError {
+    /// The bytes do not begin as a WAV file does: another format altogether (MP3, Ogg,
+    /// text), which no amount of repair would make playable.
+    #[error("not a WAV file (it does not begin with a RIFF/WAVE header)")]
+    NotWav,
+    /// A valid WAV whose encoding is not decoded here (ADPCM, GSM, an absurd rate).
+    #[error("{0}")]
+    Unsupported(String),
+    /// A WAV that is broken: truncated, garbage, inconsistent.
+    #[error("{0}")]
+    Malformed(String),
+}
+
+/// Whether `bytes` agree with a WAV header as far as they go: `RIFF`, a length, `WAVE`.
+/// Bytes too few to tell are left to the decoder, which calls them truncated.
+fn could_be_wav(bytes: &[u8]) -> bool {
+    let agrees = |at: usize, tag: &[u8]| {
+        let present = bytes.get(at..).unwrap_or_default();
+        let n = present.len().min(tag.len());
+        present[..n] == tag[..n]
+    };
+    agrees(0, b"RIFF") && agrees(8, b"WAVE")
+}
+
+fn decode_pcm(mut reader: hound::WavReader<Cursor<&[u8]>>) -> Result<WavAudio, WavError> {
     let spec = reader.spec();
     check_rate(spec.sample_rate)?;
     let mut mixer = Mixer::new(spec.channels);
@@ -56,7 +99,7 @@ fn decode_pcm(mut reader: hound::WavReader<Cursor<&[u8]>>) -> Result<Decoded, Pr
         hound::SampleFormat::Int => {
             if !(1..=32).contains(&spec.bits_per_sample) {
                 let bits = spec.bits_per_sample;
-                return Err(Problem::Unsupported(format!("{bits}-bit integer samples")));
+                return Err(WavError::Unsupported(format!("{bits}-bit integer samples")));
             }
             let scale = 1.0 / (1u64 << (spec.bits_per_sample - 1)) as f32;
             for sample in reader.samples::<i32>() {
@@ -64,27 +107,27 @@ fn decode_pcm(mut reader: hound::WavReader<Cursor<&[u8]>>) -> Result<Decoded, Pr
             }
         }
     }
-    Ok(Decoded {
+    Ok(WavAudio {
         rate: spec.sample_rate,
         samples: mixer.samples,
     })
 }
 
 /// Decodes a WAV holding μ-law or A-law, or says which encoding it holds instead.
-fn decode_g711(bytes: &[u8]) -> Result<Decoded, Problem> {
+fn decode_g711(bytes: &[u8]) -> Result<WavAudio, WavError> {
     // hound has checked the RIFF/WAVE header and found a fmt chunk before failing.
     let mut rest = bytes.get(12..).unwrap_or_default();
     let mut format = None;
     loop {
         let Some((id, declared, body)) = chunk(rest) else {
-            return Err(Problem::Malformed("no data chunk".into()));
+            return Err(WavError::Malformed("no data chunk".into()));
         };
         match id {
             b"fmt " => format = Some(G711Format::parse(body)?),
             b"data" => {
-                let format = format.ok_or(Problem::Malformed("data before fmt chunk".into()))?;
+                let format = format.ok_or(WavError::Malformed("data before fmt chunk".into()))?;
                 if body.len() < declared {
-                    return Err(Problem::Malformed("the data chunk is truncated".into()));
+                    return Err(WavError::Malformed("the data chunk is truncated".into()));
                 }
                 return Ok(format.decode(body));
             }
@@ -112,10 +155,10 @@ struct G711Format {
 }
 
 impl G711Format {
-    fn parse(fmt: &[u8]) -> Result<G711Format, Problem> {
+    fn parse(fmt: &[u8]) -> Result<G711Format, WavError> {
         let field = |at: usize, len: usize| {
             fmt.get(at..at + len)
-                .ok_or(Problem::Malformed("the fmt chunk is too short".into()))
+                .ok_or(WavError::Malformed("the fmt chunk is too short".into()))
         };
         let u16_at = |at| field(at, 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
         let mut tag = u16_at(0)?;
@@ -126,13 +169,13 @@ impl G711Format {
         let codec = match tag {
             6 => Codec::Pcma,
             7 => Codec::Pcmu,
-            _ => return Err(Problem::Unsupported(unsupported_tag(tag))),
+            _ => return Err(WavError::Unsupported(unsupported_tag(tag))),
         };
         let channels = u16_at(2)?;
         let rate = field(4, 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))?;
         let bits = u16_at(14)?;
         if channels == 0 || bits != 8 {
-            return Err(Problem::Malformed(format!(
+            return Err(WavError::Malformed(format!(
                 "G.711 with {channels} channels of {bits} bits"
             )));
         }
@@ -144,14 +187,14 @@ impl G711Format {
         })
     }
 
-    fn decode(self, data: &[u8]) -> Decoded {
+    fn decode(self, data: &[u8]) -> WavAudio {
         let mut linear = Vec::with_capacity(data.len());
         self.codec.decode(data, &mut linear);
         let mut mixer = Mixer::new(self.channels);
         for sample in linear {
             mixer.push(f32::from(sample) / 32768.0);
         }
-        Decoded {
+        WavAudio {
             rate: self.rate,
             samples: mixer.samples,
         }
@@ -170,22 +213,22 @@ fn unsupported_tag(tag: u16) -> String {
     format!("{name} (WAV format tag {tag:#06x}); use 16-bit PCM or G.711")
 }
 
-fn check_rate(rate: u32) -> Result<(), Problem> {
+fn check_rate(rate: u32) -> Result<(), WavError> {
     if (MIN_RATE..=MAX_RATE).contains(&rate) {
         Ok(())
     } else {
-        Err(Problem::Unsupported(format!(
+        Err(WavError::Unsupported(format!(
             "sample rate {rate} Hz is outside {MIN_RATE}-{MAX_RATE} Hz"
         )))
     }
 }
 
-fn problem(err: hound::Error) -> Problem {
+fn problem(err: hound::Error) -> WavError {
     match err {
         // Reading from memory, the only I/O error is running out of bytes.
-        hound::Error::IoError(_) => Problem::Malformed("the file ends early (truncated)".into()),
-        hound::Error::FormatError(reason) => Problem::Malformed(reason.into()),
-        other => Problem::Unsupported(other.to_string()),
+        hound::Error::IoError(_) => WavError::Malformed("the file ends early (truncated)".into()),
+        hound::Error::FormatError(reason) => WavError::Malformed(reason.into()),
+        other => WavError::Unsupported(other.to_string()),
     }
 }
 

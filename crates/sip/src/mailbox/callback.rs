@@ -97,7 +97,9 @@ impl MailboxCall<'_> {
                     }
                     None
                 }
-                Wake::Callee(CalleeEvent::Ringing | CalleeEvent::Handled) => None,
+                Wake::Callee(
+                    CalleeEvent::Ringing | CalleeEvent::PlayFinished(_) | CalleeEvent::Handled,
+                ) => None,
                 // RFC 4733 and in-band keys travel with the media to the other side; keys
                 // by SIP INFO are answered and go no further.
                 Wake::Caller(event) => self.caller_event(event).await,

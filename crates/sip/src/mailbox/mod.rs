@@ -42,7 +42,7 @@ use sb_media::audio::Language;
 use sb_media::playout::{RecordError, RecorderConfig, Recording, SilenceRule};
 use sb_media::{EndpointEvent, MediaEndpoint, PlayId};
 use sb_store::{Disposition, HangupBy, StoreError};
-use sb_voicemail::menu::MAX_RECORDING;
+use sb_voicemail::menu::{MAX_RECORDING, MIN_GREETING};
 use sb_voicemail::{Action, Event, GreetingKind, Menu};
 use snapshot::Snapshot;
 use std::collections::{HashMap, VecDeque};
@@ -56,10 +56,6 @@ use tracing::{debug, info, warn};
 /// Quieter than this is silence while a greeting is recorded: line noise on a G.711 call
 /// sits around -60 dBFS, speech well above -35.
 const SILENCE_THRESHOLD_DBFS: f64 = -45.0;
-
-/// A greeting shorter than this (its trailing silence left out) is taken as nothing said:
-/// even a recorded name is longer.
-const MIN_GREETING: Duration = Duration::from_millis(500);
 
 /// How long to wait for a greeting's file to be closed after the owner hung up on it.
 const RECORDING_CLOSE_WAIT: Duration = Duration::from_secs(2);

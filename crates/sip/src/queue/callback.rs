@@ -308,6 +308,7 @@ impl Callback {
             CalleeEvent::Ringing
             | CalleeEvent::EarlyMedia
             | CalleeEvent::Hold(_)
+            | CalleeEvent::PlayFinished(_)
             | CalleeEvent::Handled => {}
         }
     }
@@ -444,7 +445,7 @@ impl Callback {
                 return Next::Done;
             }
             CalleeEvent::Hold(held) => self.hold(held, false),
-            CalleeEvent::Ringing | CalleeEvent::Handled => {}
+            CalleeEvent::Ringing | CalleeEvent::PlayFinished(_) | CalleeEvent::Handled => {}
         }
         Next::Continue
     }
@@ -464,6 +465,7 @@ impl Callback {
             | CalleeEvent::EarlyMedia
             | CalleeEvent::Answered
             | CalleeEvent::Failed(_)
+            | CalleeEvent::PlayFinished(_)
             | CalleeEvent::Handled => {}
         }
         Next::Continue

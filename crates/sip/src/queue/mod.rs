@@ -16,10 +16,11 @@ use crate::clock::PbxClock;
 use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
 use sb_acd::{
-    Acd, AcdConfig, Action, AgentState, Event, LeaveReason, Outcome, QueueEvent, QueueEventKind,
-    QueueFigures, Strategy,
+    Acd, AcdConfig, Action, AgentRecord, AgentState, Event, LeaveReason, Outcome, QueueEvent,
+    QueueEventKind, QueueFigures, Strategy,
 };
 use sb_config::Config;
+use sb_store::{QueueLogEntry, QueueLogSink};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -104,9 +105,9 @@ pub struct QueuesView {
 
 impl Queues {
     /// Starts the service with the queues of `config`, their members logged in.
-    pub fn start(config: &Config, clock: PbxClock) -> Queues {
+    pub fn start(config: &Config, clock: PbxClock, log: QueueLogSink) -> Queues {
         let (tx, rx) = mpsc::unbounded_channel();
-        let service = Service::new(config, clock);
+        let service = Service::new(config, clock, log);
         let handle = Queues {
             tx,
             acd: service.acd.clone(),
@@ -187,10 +188,12 @@ struct Service {
     /// Of `calls`, the callers waiting for a callback: their channel leads to the
     /// callback task until their time in the queue ends.
     callbacks: HashSet<String>,
+    /// The queue log, for the statistics of any interval later.
+    log: QueueLogSink,
 }
 
 impl Service {
-    fn new(config: &Config, clock: PbxClock) -> Service {
+    fn new(config: &Config, clock: PbxClock, log: QueueLogSink) -> Service {
         let mut memberships: HashMap<String, Vec<(String, u32)>> = HashMap::new();
         let mut queues = Vec::new();
         let mut acd_queues = Vec::new();
@@ -242,6 +245,12 @@ impl Service {
             let agent = agent.clone();
             acd.handle(Event::AgentUnreachable { agent }, now);
         }
+        let agents = acd
+            .agent_states()
+            .zip(acd.agent_occupancy())
+            .map(|((agent, state), (_, occupancy))| (agent.to_owned(), state, occupancy))
+            .collect();
+        log.submit(QueueLogEntry::Start { at: now, agents });
         Service {
             acd: Arc::new(Mutex::new(acd)),
             clock,
@@ -249,6 +258,7 @@ impl Service {
             memberships,
             calls: HashMap::new(),
             callbacks: HashSet::new(),
+            log,
         }
     }
 
@@ -386,9 +396,25 @@ impl Service {
             | Action::PlayPeriodic { call, .. }
             | Action::Leave { call, .. }
             | Action::StartCallback { call, .. } => call.clone(),
-            Action::QueueEvent(event) => event.call.clone(),
-            Action::AgentState { agent, state } => {
+            Action::QueueEvent(event) => {
+                self.log.submit(QueueLogEntry::Queue(event.clone()));
+                event.call.clone()
+            }
+            Action::AgentState {
+                at,
+                agent,
+                state,
+                occupancy,
+            } => {
                 info!(%agent, ?state, "agent state");
+                self.log.submit(QueueLogEntry::Agent {
+                    record: AgentRecord {
+                        at: *at,
+                        agent: agent.clone(),
+                        occupancy: *occupancy,
+                    },
+                    state: state.clone(),
+                });
                 return;
             }
             Action::Refused { subject, reason } => {
@@ -456,28 +482,13 @@ fn view(acd: &Acd, queues: &[QueueInfo], now: DateTime<Utc>) -> QueuesView {
         .collect();
     let agents = acd
         .agent_states()
-        .map(|(agent, state)| {
-            let (state, reason) = state_name(&state);
-            AgentView {
-                agent: agent.to_owned(),
-                state: state.to_owned(),
-                reason,
-            }
+        .map(|(agent, state)| AgentView {
+            agent: agent.to_owned(),
+            state: state.name().to_owned(),
+            reason: state.reason().map(str::to_owned),
         })
         .collect();
     QueuesView { queues, agents }
-}
-
-fn state_name(state: &AgentState) -> (&'static str, Option<String>) {
-    match state {
-        AgentState::LoggedOut => ("logged_out", None),
-        AgentState::Unreachable => ("unreachable", None),
-        AgentState::Available => ("available", None),
-        AgentState::Ringing => ("ringing", None),
-        AgentState::OnCall => ("on_call", None),
-        AgentState::WrapUp => ("wrap_up", None),
-        AgentState::Paused(reason) => ("paused", Some(reason.clone())),
-    }
 }
 
 /// How long an agent's phone may ring at most; the engine's own `ring_timeout` cancels

@@ -17,7 +17,7 @@ use crate::server::Shared;
 use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver};
 use rsipstack::sip::{StatusCode, StatusCodeKind, Uri};
 use sb_flow::scenario::{DialTarget, Outcome};
-use sb_media::MediaEndpoint;
+use sb_media::{EndpointEvent, MediaEndpoint, PlayId};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -38,7 +38,11 @@ pub(crate) enum CalleeEvent {
     HungUp,
     /// The person who answered put the caller on hold (`true`) or took them off it.
     Hold(bool),
-    /// Something the dialer handled by itself (a re-INVITE, a second device's answer).
+    /// A playback on the callee's leg ended (played out, stopped or replaced): the
+    /// announcement a queue's agent hears before the caller is put through ends so.
+    PlayFinished(PlayId),
+    /// Something the dialer handled by itself (a re-INVITE, a second device's answer, what
+    /// the callee's leg reports besides the end of a playback).
     Handled,
 }
 
@@ -73,6 +77,20 @@ pub(crate) enum Party {
     Outside { number: String, trunk: String },
 }
 
+/// The trunk an outside number is dialled through: the one a caller from outside came in
+/// on (the carrier that brought the call takes it on, as a forward to a mobile or a queue's
+/// call back is expected to), else the first configured.
+fn outgoing_trunk<'a>(
+    trunks: &'a [sb_config::Trunk],
+    caller: &Caller,
+) -> Option<&'a sb_config::Trunk> {
+    let came_in_on = match caller {
+        Caller::Trunk { name, .. } => trunks.iter().find(|trunk| trunk.name == *name),
+        Caller::Extension { .. } => None,
+    };
+    came_in_on.or_else(|| trunks.first())
+}
+
 impl Dialer {
     /// Starts ringing `targets`; an `Err` is the outcome when there was nobody to ring.
     pub fn start(
@@ -101,7 +119,7 @@ impl Dialer {
                 }
                 DialTarget::Outside(number) => {
                     let digits: String = number.chars().filter(char::is_ascii_digit).collect();
-                    let Some(trunk) = plan.config.trunks.first() else {
+                    let Some(trunk) = outgoing_trunk(&plan.config.trunks, caller) else {
                         warn!(%number, "no trunk to reach an outside number");
                         continue;
                     };
@@ -186,6 +204,13 @@ impl Dialer {
                 self.cancel_ringing(None);
                 CalleeEvent::Failed(Outcome::NoAnswer)
             }
+            event = self.endpoint.next_event() => match event {
+                Some(
+                    EndpointEvent::PlayFinished { id, .. } | EndpointEvent::PlayFailed { id, .. },
+                ) => CalleeEvent::PlayFinished(id),
+                Some(_) => CalleeEvent::Handled,
+                None => std::future::pending().await,
+            },
         }
     }
 
@@ -351,5 +376,39 @@ mod tests {
         assert_eq!(failure(&[603], false), Outcome::Busy);
         assert_eq!(failure(&[480, 408], false), Outcome::NoAnswer);
         assert_eq!(failure(&[480, 404, 503], false), Outcome::Unavailable);
+    }
+
+    #[test]
+    fn an_outside_number_goes_out_on_the_trunk_the_caller_came_in_on() {
+        let mut second = sb_config::demo().trunks[0].clone();
+        second.name = "backup".into();
+        let trunks = vec![sb_config::demo().trunks[0].clone(), second];
+        let from = |name: &str| Caller::Trunk {
+            name: name.into(),
+            number: "+74951234567".into(),
+        };
+        let name = |trunk: Option<&sb_config::Trunk>| trunk.map(|t| t.name.clone());
+        assert_eq!(
+            name(outgoing_trunk(&trunks, &from("backup"))),
+            Some("backup".into())
+        );
+        assert_eq!(
+            name(outgoing_trunk(&trunks, &from("carrier"))),
+            Some("carrier".into())
+        );
+        assert_eq!(
+            name(outgoing_trunk(&trunks, &from("removed since"))),
+            Some("carrier".into()),
+            "a trunk gone from the configuration: the first"
+        );
+        let phone = Caller::Extension {
+            number: "101".into(),
+            name: "Anna".into(),
+        };
+        assert_eq!(
+            name(outgoing_trunk(&trunks, &phone)),
+            Some("carrier".into())
+        );
+        assert_eq!(name(outgoing_trunk(&[], &phone)), None);
     }
 }

@@ -13,7 +13,8 @@
 //! - the engine's timer is a deadline on the PBX clock;
 //! - `queue` hands the caller to the queue service ([`queue_wait`]): hold music,
 //!   announcements, the agents the distributor picks rung one leg each, the one it
-//!   connects joined like an answered dial;
+//!   connects joined like an answered dial, after an announcement to the agent when the
+//!   queue has one ([`agent_whisper`]);
 //! - `responsible` asks the responsible-manager service ([`responsible`]) while the caller
 //!   hears ringback, writes its decisions into the routing trace, and rings the manager
 //!   found like a dial; the outcome (answered, no answer, busy, unavailable, not found) is
@@ -23,6 +24,7 @@
 //! The call ends when the engine hangs up, the caller hangs up, the person connected hangs
 //! up, media stops, or the PBX shuts down; its routing trace goes into the call record.
 
+mod agent_whisper;
 pub(crate) mod dialer;
 mod hold;
 pub(crate) mod info_digits;
@@ -140,6 +142,7 @@ pub(crate) async fn run(
         events: VecDeque::new(),
         queue: None,
         queue_connected: false,
+        whisper: None,
         callback_confirmation: None,
         lookup: None,
         dial_is_hook: false,
@@ -186,6 +189,7 @@ enum Wake {
     Queue(queue_wait::QueueWake),
     Lookup(responsible::LookupDone),
     Timer,
+    WhisperTimeout,
     Shutdown,
 }
 
@@ -228,6 +232,8 @@ struct ScenarioCall<'a> {
     queue: Option<queue_wait::QueueWait>,
     /// An agent of a queue has the call.
     queue_connected: bool,
+    /// The agent hears who is calling; the legs are joined after it.
+    whisper: Option<agent_whisper::AgentWhisper>,
     /// The caller asked the queue to call back: the confirmation playing, after which the
     /// PBX hangs up.
     callback_confirmation: Option<PlayId>,
@@ -272,6 +278,10 @@ impl ScenarioCall<'_> {
                     self.events.push_back(Event::TimerFired);
                     None
                 }
+                Wake::WhisperTimeout => {
+                    self.whisper_timed_out();
+                    None
+                }
                 Wake::Shutdown => {
                     self.close_recording().await;
                     if self.answered {
@@ -298,6 +308,7 @@ impl ScenarioCall<'_> {
 
     async fn wait(&mut self, caller_events: &mut DialogStateReceiver) -> Wake {
         let timer = self.timer;
+        let whisper_deadline = self.whisper.as_ref().map(|w| w.deadline);
         let dial = &mut self.dial;
         let queue = &mut self.queue;
         let lookup = &mut self.lookup;
@@ -329,6 +340,12 @@ impl ScenarioCall<'_> {
                     None => std::future::pending().await,
                 }
             } => Wake::Timer,
+            () = async {
+                match whisper_deadline {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            } => Wake::WhisperTimeout,
             () = self.shared.hangup_all.cancelled() => Wake::Shutdown,
         }
     }
@@ -762,6 +779,7 @@ impl ScenarioCall<'_> {
                     "callee hung up",
                 ));
             }
+            CalleeEvent::PlayFinished(id) => self.agent_played(id),
             CalleeEvent::Handled => {}
         }
         None

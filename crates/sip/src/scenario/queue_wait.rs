@@ -2,7 +2,8 @@
 //! hold music and the announcements, and the agents the distributor picks are rung, each
 //! from a [`Dialer`] of its own so that each answer, refusal or silence is reported for
 //! that agent. When the distributor connects one, that agent's leg becomes the call's
-//! `dial` and the call goes on as an answered dial; when the caller leaves the queue, the
+//! `dial` and the call goes on as an answered dial (the agent first hears who is calling
+//! when the queue has `announce_to_agent`); when the caller leaves the queue, the
 //! scenario routes the reason (`timeout`, `unavailable`, or the exit key pressed).
 //!
 //! A caller who presses the queue's callback key hears where they will be called back,
@@ -241,10 +242,15 @@ impl ScenarioCall<'_> {
             CalleeEvent::Ringing
             | CalleeEvent::EarlyMedia
             | CalleeEvent::Hold(_)
+            | CalleeEvent::PlayFinished(_)
             | CalleeEvent::Handled => {}
         }
     }
 
+    /// The distributor put the call through to `agent`: the others ringing are let go,
+    /// the agent's leg becomes the call's `dial`, and the legs are joined, at once or,
+    /// when the queue announces calls to its agents, once the agent has heard `whisper`
+    /// ([`agent_whisper`](super::agent_whisper)).
     async fn connect_agent(&mut self, agent: String, whisper: sb_acd::Whisper) {
         let Some(mut queue) = self.queue.take() else {
             return;
@@ -264,9 +270,6 @@ impl ScenarioCall<'_> {
         for (_, other) in queue.ringing.drain() {
             other.end().await;
         }
-        if queue.music.take().is_some() || queue.announcement.take().is_some() {
-            self.endpoint.stop();
-        }
         info!(queue = %queue.name, %agent, waited_secs = whisper.waited_secs, "queue call connected");
         if let Some(Party::Extension(extension)) = dialer.answerer() {
             self.info.callee = CallParty {
@@ -280,12 +283,30 @@ impl ScenarioCall<'_> {
             };
         }
         self.dial = Some(dialer);
-        self.connect_media();
         self.connected = true;
-        self.record_call();
         self.queue_connected = true;
         self.events
             .push_back(Event::HookOutcome(FlowOutcome::Answered));
+        let caller_hears = queue.music.is_some() || queue.announcement.is_some();
+        if !self.whisper_to_agent(&whisper) {
+            if caller_hears {
+                self.endpoint.stop();
+            }
+            self.join_agent();
+        } else if queue.announcement.is_some() {
+            // The caller is put through in a moment: the music again rather than the rest
+            // of a position announcement.
+            if let Some(class) = self.shared.voice.hold_music() {
+                self.endpoint.moh(class);
+            }
+        }
+    }
+
+    /// The caller and the agent talk: the legs are joined and, when calls are recorded,
+    /// the conversation is.
+    pub(super) fn join_agent(&mut self) {
+        self.connect_media();
+        self.record_call();
     }
 
     /// Plays an announcement over the music; the music comes back after it.

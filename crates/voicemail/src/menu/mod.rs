@@ -71,6 +71,11 @@ pub const MENU_REPEATS: u32 = 3;
 /// The longest greeting recording; the engine stops it then.
 pub const MAX_RECORDING: Duration = Duration::from_secs(120);
 
+/// A greeting shorter than this (its trailing silence left out) is taken as nothing said:
+/// even a recorded name is longer. A take by phone this short keeps the old greeting; an
+/// uploaded file this short is refused.
+pub const MIN_GREETING: Duration = Duration::from_millis(500);
+
 /// Allowed lengths of a new PIN: short enough to type, long enough not to guess at once.
 pub const PIN_LENGTH: RangeInclusive<usize> = 4..=8;
 
