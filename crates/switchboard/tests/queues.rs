@@ -878,6 +878,9 @@ fn a_callback_rings_the_agent_then_calls_the_caller_and_joins_them() {
     assert_eq!(agent_legs[0].disposition, "ANSWERED", "{agent_legs:#?}");
     assert_eq!(caller_legs[0].disposition, "ANSWERED", "{caller_legs:#?}");
     assert_eq!(sales(&queues(&pbx))["waiting"], 0);
+    // The agent's leg is found by the Call-ID 103's phone saw, as any call is.
+    let trace = common::scenario::trace(&pbx, &agent.expect_log("CALL_ID"));
+    assert!(trace.contains("call back"), "{trace}");
 }
 
 /// A caller who does not answer the call back (the carrier says 408 after ringing) is

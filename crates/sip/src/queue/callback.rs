@@ -332,7 +332,7 @@ impl Callback {
         let agent_leg = Leg {
             info: CallInfo {
                 id: uuid::Uuid::new_v4().to_string(),
-                sip_call_id: String::new(),
+                sip_call_id: ringing.dialer.sip_call_id(),
                 caller: CallParty {
                     number: number.clone(),
                     name: None,
@@ -393,10 +393,9 @@ impl Callback {
                     },
                 };
                 attempt.caller = Some(Leg {
-                    dialer,
                     info: CallInfo {
                         id: uuid::Uuid::new_v4().to_string(),
-                        sip_call_id: String::new(),
+                        sip_call_id: dialer.sip_call_id(),
                         // The agent calls: a conversation between the agent and an outside
                         // number, which closes that number's missed-call task.
                         caller: CallParty {
@@ -409,6 +408,7 @@ impl Callback {
                         answered_at: None,
                         missed: None,
                     },
+                    dialer,
                     _active: ActiveCall::enter(&self.shared),
                 });
                 self.attempt = Some(attempt);

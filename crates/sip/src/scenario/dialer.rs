@@ -180,6 +180,15 @@ impl Dialer {
         self.winner.map(|w| &self.branches[w].tag)
     }
 
+    /// The SIP Call-ID of the leg, for its call record: the answered device's, else the
+    /// first device rung.
+    pub fn sip_call_id(&self) -> String {
+        self.winner
+            .or((!self.branches.is_empty()).then_some(0))
+            .map(|index| self.branches[index].dialog.id().call_id)
+            .unwrap_or_default()
+    }
+
     /// The next thing the callee side did; cancel-safe.
     pub async fn next(&mut self) -> CalleeEvent {
         if let Some(w) = self.winner {
