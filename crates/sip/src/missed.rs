@@ -99,7 +99,9 @@ pub(crate) fn task_event(record: &CallRecord, missed: Option<MissedKind>) -> Opt
     // From outside and no person answered; the PBX itself may have answered (a scenario
     // playing a greeting, taking a message), which is not a person.
     let kind = missed.unwrap_or_else(|| MissedKind::NoAnswer {
-        target: record.callee.number.clone(),
+        // The person rung, if one was; a scenario's number (a caller who hung up in the
+        // menu) is nobody to assign the task to.
+        target: extension_of(callee_endpoint).unwrap_or_default().to_owned(),
     });
     Some(TaskEvent::Missed(Missed {
         number: record.caller.number.clone(),
@@ -166,6 +168,25 @@ mod tests {
             MissedKind::NoAnswer {
                 target: "101".into()
             }
+        );
+    }
+
+    #[test]
+    fn a_caller_who_hung_up_in_a_menu_is_missed_by_nobody_in_particular() {
+        let call = record(
+            party("84951234567", "trunk:carrier"),
+            party("74950000000", "scenario:main"),
+            Disposition::Answered,
+        );
+        let Some(TaskEvent::Missed(missed)) = task_event(&call, None) else {
+            panic!("a missed call");
+        };
+        assert_eq!(
+            missed.kind,
+            MissedKind::NoAnswer {
+                target: String::new()
+            },
+            "the main number is no person to assign the task to"
         );
     }
 

@@ -5,7 +5,8 @@
 //! read a row the same way. The row's text columns hold:
 //!
 //! - `kinds`: each [`MissedKind`] as `voicemail:<mailbox>/<message id>`, `missed:<target>`,
-//!   or `abandoned:<queue>/<place>` (`abandoned:<queue>` when the place is unknown): short
+//!   `abandoned:<queue>/<place>` (`abandoned:<queue>` when the place is unknown), or
+//!   `callback:<queue>` (a call back asked of the queue): short
 //!   enough for the task list's KINDS column, and read back exactly, since names are written
 //!   with `%`, `,`, `/`, `:` and space as `%XX`.
 //! - the assignee: kind `extension` (a person), `mailbox` (a shared box) or `queue`, with
@@ -96,6 +97,7 @@ pub(crate) fn kind_text(kind: &MissedKind) -> String {
             Some(place) => format!("abandoned:{}/{place}", escape(queue)),
             None => format!("abandoned:{}", escape(queue)),
         },
+        MissedKind::CallbackRequested { queue } => format!("callback:{}", escape(queue)),
     }
 }
 
@@ -112,6 +114,9 @@ pub(crate) fn parse_kind(text: &str) -> Option<MissedKind> {
         }
         "missed" => Some(MissedKind::NoAnswer {
             target: unescape(rest)?,
+        }),
+        "callback" => Some(MissedKind::CallbackRequested {
+            queue: unescape(rest)?,
         }),
         "abandoned" => {
             let (queue, position) = match rest.split_once('/') {
@@ -373,6 +378,9 @@ mod tests {
                 queue: "support".to_owned(),
                 position: None,
             },
+            MissedKind::CallbackRequested {
+                queue: "sales".to_owned(),
+            },
         ]
     }
 
@@ -411,7 +419,8 @@ mod tests {
                 "voicemail:general/7",
                 "missed:101",
                 "abandoned:sales/3",
-                "abandoned:support"
+                "abandoned:support",
+                "callback:sales"
             ]
         );
     }
@@ -437,6 +446,9 @@ mod tests {
                 },
                 MissedKind::NoAnswer {
                     target: name.to_owned(),
+                },
+                MissedKind::CallbackRequested {
+                    queue: name.to_owned(),
                 },
                 MissedKind::QueueAbandoned {
                     queue: name.to_owned(),
@@ -481,7 +493,8 @@ mod tests {
                 "voicemail:general/7",
                 "missed:101",
                 "abandoned:sales/3",
-                "abandoned:support"
+                "abandoned:support",
+                "callback:sales"
             ]
         );
         assert_eq!(

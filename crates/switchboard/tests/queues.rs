@@ -881,6 +881,16 @@ fn a_callback_rings_the_agent_then_calls_the_caller_and_joins_them() {
     // The agent's leg is found by the Call-ID 103's phone saw, as any call is.
     let trace = common::scenario::trace(&pbx, &agent.expect_log("CALL_ID"));
     assert!(trace.contains("call back"), "{trace}");
+    // The task opened when the caller hung up to wait is closed by the conversation.
+    let task = wait_until("the callback task closed", RECORD_TIMEOUT, || {
+        let (status, body) = common::http::get(pbx.http, "/api/tasks?state=all");
+        assert_eq!(status, 200, "{body}");
+        let tasks: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+        let task = tasks["tasks"].as_array()?.first()?.clone();
+        (task["state"] == "closed").then_some(task)
+    });
+    assert_eq!(task["kinds"][0]["kind"], "callback_requested", "{task}");
+    assert_eq!(task["closed"]["how"], "answered outbound call", "{task}");
 }
 
 /// A caller who does not answer the call back (the carrier says 408 after ringing) is
@@ -950,6 +960,21 @@ fn a_callback_nobody_answers_is_retried_then_fails() {
         agent_legs.iter().all(|r| r.disposition == "ANSWERED"),
         "{agent_legs:#?}"
     );
+    // The caller was promised a call back that never connected: the queue still has the
+    // task to call them, opened when they hung up to wait.
+    let task = wait_until("the callback task", RECORD_TIMEOUT, || {
+        let (status, body) = common::http::get(pbx.http, "/api/tasks");
+        assert_eq!(status, 200, "{body}");
+        let tasks: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+        tasks["tasks"].as_array()?.first().cloned()
+    });
+    assert_eq!(task["number"], format!("+{CALLER_NUMBER}"), "{task}");
+    assert_eq!(task["state"], "open", "{task}");
+    assert_eq!(task["kinds"].as_array().map(Vec::len), Some(1), "{task}");
+    assert_eq!(task["kinds"][0]["kind"], "callback_requested", "{task}");
+    assert_eq!(task["kinds"][0]["queue"], "sales", "{task}");
+    assert_eq!(task["assigned"]["kind"], "queue", "{task}");
+    assert_eq!(task["assigned"]["value"], "sales", "{task}");
 }
 
 /// The whole seconds the PBX logged as the caller's wait when it announced the call to the

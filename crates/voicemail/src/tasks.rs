@@ -70,6 +70,13 @@ pub enum MissedKind {
         /// The caller's place in line when leaving (1 is next), if known.
         position: Option<u32>,
     },
+    /// The caller hung up asking a queue to call back. The task stays open until someone
+    /// talks with the number (the call back itself, or anyone later), so a call back that
+    /// never connects (every attempt unanswered, the PBX restarted) is not forgotten.
+    CallbackRequested {
+        /// The queue.
+        queue: String,
+    },
 }
 
 /// The responsible manager of a number, as the responsible-manager service found them.
@@ -269,11 +276,17 @@ pub fn assign(missed: &Missed, candidates: &Candidates) -> Assignment {
                 format!("abandoned in queue {queue}{place}"),
             )
         }
+        MissedKind::CallbackRequested { queue } if !queue.is_empty() => assignment(
+            Assignee::Queue(queue.clone()),
+            format!("asked queue {queue} to call back"),
+        ),
         MissedKind::NoAnswer { target } if !target.is_empty() => assignment(
             Assignee::Person(target.clone()),
             format!("not answered at {target}"),
         ),
-        MissedKind::QueueAbandoned { .. } | MissedKind::NoAnswer { .. } => unassigned(),
+        MissedKind::QueueAbandoned { .. }
+        | MissedKind::CallbackRequested { .. }
+        | MissedKind::NoAnswer { .. } => unassigned(),
     }
 }
 

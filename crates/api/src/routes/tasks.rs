@@ -9,7 +9,8 @@
 //!  "attempts": 2, "longest_wait_ms": 42500,
 //!  "kinds": [{"kind": "missed", "target": "101"},
 //!            {"kind": "voicemail", "mailbox": "general", "message_id": 9},
-//!            {"kind": "abandoned", "queue": "sales", "position": 3}],
+//!            {"kind": "abandoned", "queue": "sales", "position": 3},
+//!            {"kind": "callback_requested", "queue": "sales"}],
 //!  "recordings": [9], "newest_recording": 9, "last_call_id": "0b6c1f2e-...",
 //!  "assigned": {"kind": "extension", "value": "104", "why": "responsible manager (from history)"},
 //!  "closed": null}
@@ -99,6 +100,9 @@ enum KindView<'a> {
         queue: &'a str,
         position: Option<u32>,
     },
+    CallbackRequested {
+        queue: &'a str,
+    },
 }
 
 #[derive(Serialize)]
@@ -134,6 +138,7 @@ impl<'a> TaskView<'a> {
                     queue,
                     position: *position,
                 },
+                MissedKind::CallbackRequested { queue } => KindView::CallbackRequested { queue },
             })
             .collect();
         let (kind, value) = match &task.assigned.to {

@@ -378,6 +378,11 @@ impl ScenarioCall<'_> {
         }
         let number = self.caller.number().to_owned();
         info!(queue = %queue.name, %number, "callback requested; the place is kept");
+        // The caller hangs up without having talked to anyone: the call leaves a task for
+        // the queue, open until someone talks with the number.
+        self.info.missed = Some(sb_voicemail::tasks::MissedKind::CallbackRequested {
+            queue: queue.name.clone(),
+        });
         let dialled = self
             .flow
             .attributes()

@@ -167,6 +167,16 @@ fn without_a_manager_the_call_decides() {
         assignee(&missed(0, no_answer("102"), "c"), &nobody()),
         (person("102"), "not answered at 102".to_owned())
     );
+    let failed = MissedKind::CallbackRequested {
+        queue: "sales".to_owned(),
+    };
+    assert_eq!(
+        assignee(&missed(0, failed, "c"), &nobody()),
+        (
+            Assignee::Queue("sales".to_owned()),
+            "asked queue sales to call back".to_owned()
+        )
+    );
     // The mailbox owner only matters for voicemail.
     assert_eq!(
         assignee(&missed(0, abandoned("sales", None), "c"), &owner("101")).0,
@@ -176,7 +186,15 @@ fn without_a_manager_the_call_decides() {
 
 #[test]
 fn nameless_targets_leave_the_task_unassigned() {
-    for kind in [voicemail("", 1), no_answer(""), abandoned("", None)] {
+    let callback = MissedKind::CallbackRequested {
+        queue: String::new(),
+    };
+    for kind in [
+        voicemail("", 1),
+        no_answer(""),
+        abandoned("", None),
+        callback,
+    ] {
         assert_eq!(
             assignee(&missed(0, kind.clone(), "c"), &nobody()),
             (Assignee::Unassigned, "nobody known to call back".to_owned()),
