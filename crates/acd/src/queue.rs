@@ -35,6 +35,9 @@ pub(crate) struct Queue {
     pub rr_last: Option<u64>,
     /// The next member order to give a login.
     pub next_order: u64,
+    /// Removed from the configuration: it takes no new callers or logins, serves those
+    /// still in its line, and its members leave it once the line is empty.
+    pub retired: bool,
     pub estimator: WaitEstimator,
     pub interval: IntervalCounters,
 }
@@ -42,7 +45,6 @@ pub(crate) struct Queue {
 impl Queue {
     pub fn new(config: QueueConfig) -> Self {
         Queue {
-            next_order: config.members.len() as u64,
             config,
             line: Line::default(),
             eligible: BTreeSet::new(),
@@ -51,6 +53,8 @@ impl Queue {
             members: BTreeSet::new(),
             readiness: [0; 3],
             rr_last: None,
+            next_order: 0,
+            retired: false,
             estimator: WaitEstimator::default(),
             interval: IntervalCounters::default(),
         }

@@ -1,6 +1,6 @@
-//! Random event sequences against random configurations: every caller who joins ends with
-//! exactly one outcome, no agent is ever offered two calls at once, and the engine's own
-//! invariants hold after every event.
+//! Random event sequences against random configurations, reconfigured at random moments:
+//! every caller who joins ends with exactly one outcome, no agent is ever offered two calls
+//! at once, and the engine's own invariants hold after every event.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -159,6 +159,20 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// One step of the first property: an event, or now and then a whole new configuration.
+#[derive(Debug, Clone)]
+enum Step {
+    Event(Op),
+    Reconfigure(AcdConfig),
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        25 => op().prop_map(Step::Event),
+        1 => config().prop_map(Step::Reconfigure),
+    ]
+}
+
 /// What the shell would know, built from the actions only.
 #[derive(Default)]
 struct World {
@@ -301,16 +315,25 @@ proptest! {
     #[test]
     fn every_caller_ends_once_and_no_agent_rings_twice(
         config in config(),
-        ops in prop::collection::vec((op(), 0..6i64), 1..120),
+        steps in prop::collection::vec((step(), 0..6i64), 1..120),
     ) {
-        let queues: Vec<String> = config.queues.iter().map(|q| q.name.clone()).collect();
+        let mut queues: Vec<String> = config.queues.iter().map(|q| q.name.clone()).collect();
         let mut acd = Acd::new(config).unwrap();
         let mut world = World::default();
         let mut now = 0;
-        for (n, (op, dt)) in ops.into_iter().enumerate() {
+        for (n, (step, dt)) in steps.into_iter().enumerate() {
             now += dt;
-            let event = event_for(op, n, &queues, &mut world);
-            let actions = acd.handle(event, t(now));
+            let actions = match step {
+                Step::Event(op) => {
+                    let event = event_for(op, n, &queues, &mut world);
+                    acd.handle(event, t(now))
+                }
+                Step::Reconfigure(config) => {
+                    // Queues taken out keep their callers; new joins go to the queues in force.
+                    queues = config.queues.iter().map(|q| q.name.clone()).collect();
+                    acd.reconfigure(config, t(now)).map_err(|e| TestCaseError::fail(e.to_string()))?
+                }
+            };
             world.observe(&actions)?;
             acd.check_invariants().map_err(TestCaseError::fail)?;
             for (call, outcomes) in &world.outcomes {

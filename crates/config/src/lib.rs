@@ -7,7 +7,8 @@
 //! file, Switchboard runs the demo office, [`demo`], whose commented text [`DEMO_TOML`] is
 //! also the template for a user's own file. A validated [`Config`] answers the SIP layer's
 //! questions: [`Config::extension`], [`Config::trunk_for_source`], [`Config::did`],
-//! [`Config::internal`], [`Config::feature_code`], [`Config::mailbox`].
+//! [`Config::internal`], [`Config::feature_code`], [`Config::mailbox`],
+//! [`Config::no_answer_voicemail`].
 
 mod demo;
 mod digits;
@@ -17,6 +18,7 @@ mod locate;
 mod lookup;
 mod media;
 mod model;
+mod no_answer;
 mod parse;
 mod queue_ser;
 mod target;

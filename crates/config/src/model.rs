@@ -175,6 +175,15 @@ pub struct Extension {
     /// changed by phone replaces it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voicemail_pin: Option<String>,
+    /// Whether direct calls to this extension that are not answered (or find the person
+    /// busy, or no phone registered) go to the person's box; left out,
+    /// `[voicemail] on_no_answer`. Read it with [`Config::no_answer_voicemail`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voicemail_on_no_answer: Option<bool>,
+    /// How long those calls ring before the box takes them, seconds (5 to 300); left out,
+    /// `[voicemail] ring_timeout_secs`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voicemail_ring_timeout_secs: Option<u32>,
     /// The person's mobile (`+79000000101`), reached through a trunk when they are away.
     #[serde(default)]
     pub mobile: Option<String>,

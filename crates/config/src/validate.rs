@@ -59,6 +59,7 @@ impl Config {
         check_queue_steps(self, &mut found);
         check_icm(self, &mut found);
         found.0.extend(crate::voicemail::check(self));
+        found.0.extend(crate::no_answer::check(self));
         match ConfigErrors::from_vec(found.0) {
             Some(errors) => Err(errors),
             None => Ok(()),

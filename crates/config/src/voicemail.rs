@@ -21,6 +21,15 @@ pub struct Voicemail {
     pub pin_attempts: u32,
     /// The time zone in which message times are spoken and e-mailed (IANA name).
     pub timezone: String,
+    /// Whether a direct call to an extension that nobody answers within
+    /// `ring_timeout_secs`, that finds the person busy, or that finds no phone registered
+    /// goes to the extension's own box, for every extension that does not say otherwise
+    /// (its `voicemail_on_no_answer`). Off by default, so such a call rings for
+    /// `[pbx] ring_timeout_secs` and the caller is told the person is unavailable.
+    pub on_no_answer: bool,
+    /// How long such a call rings before the box takes it, seconds (5 to 300); each
+    /// extension may set its own (`voicemail_ring_timeout_secs`).
+    pub ring_timeout_secs: u32,
 }
 
 impl Default for Voicemail {
@@ -30,6 +39,8 @@ impl Default for Voicemail {
             silence_secs: 7,
             pin_attempts: 3,
             timezone: "Europe/Moscow".into(),
+            on_no_answer: false,
+            ring_timeout_secs: 20,
         }
     }
 }

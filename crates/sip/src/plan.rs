@@ -7,7 +7,8 @@
 
 use sb_config::Config;
 use sb_flow::scenario::{
-    Flows, HangupStep, Outcome, QueueStep, ResponsibleStep, RingMemory, ScenarioConfig, StepConfig,
+    DialStep, Flows, HangupStep, Outcome, QueueStep, ResponsibleStep, RingMemory, ScenarioConfig,
+    StepConfig, VoicemailStep,
 };
 use sb_flow::schedule::Override;
 use sb_media::audio::Clip;
@@ -143,6 +144,13 @@ fn compile_flows(config: &Config) -> Result<Flows, PlanError> {
             .entry(queue_scenario(&queue.name))
             .or_insert_with(|| implicit_queue_scenario(&queue.name));
     }
+    for extension in &config.extensions {
+        if let Some(ring_secs) = config.no_answer_voicemail(&extension.number) {
+            scenarios
+                .entry(extension_scenario(&extension.number))
+                .or_insert_with(|| implicit_extension_scenario(&extension.number, ring_secs));
+        }
+    }
     scenarios
         .entry(sb_config::RESPONSIBLE_SCENARIO.to_owned())
         .or_insert_with(implicit_responsible_scenario);
@@ -218,6 +226,52 @@ fn implicit_queue_scenario(queue: &str) -> ScenarioConfig {
     }
 }
 
+/// The scenario a direct call to an extension with voicemail on no answer runs
+/// ([`crate::routing::Route::ExtensionWithVoicemail`]): `extension:NUMBER`.
+pub(crate) fn extension_scenario(number: &str) -> String {
+    format!("extension:{number}")
+}
+
+/// Rings the extension for `ring_secs`; when nobody answers, the person is busy (their busy
+/// greeting then plays) or no phone is registered, the extension's own box takes the call.
+/// A dial that could not be made at all (no media ports) ends the call as before: 480.
+fn implicit_extension_scenario(number: &str, ring_secs: u32) -> ScenarioConfig {
+    let to_the_box = [Outcome::NoAnswer, Outcome::Busy, Outcome::Unavailable]
+        .into_iter()
+        .map(|outcome| (outcome, "voicemail".to_owned()))
+        .collect();
+    let steps = BTreeMap::from([
+        (
+            "dial".to_owned(),
+            StepConfig::Dial(DialStep {
+                extension: number.to_owned(),
+                mobile: false,
+                timeout: ring_secs,
+                on: to_the_box,
+                next: Some("end".to_owned()),
+            }),
+        ),
+        (
+            "voicemail".to_owned(),
+            StepConfig::Voicemail(VoicemailStep {
+                mailbox: number.to_owned(),
+            }),
+        ),
+        (
+            "end".to_owned(),
+            StepConfig::Hangup(HangupStep {
+                cause: "failed".to_owned(),
+            }),
+        ),
+    ]);
+    ScenarioConfig {
+        entry: "dial".to_owned(),
+        default: "end".to_owned(),
+        schedule: None,
+        steps,
+    }
+}
+
 /// Loads every prompt the scenarios and queues name, so a missing or broken file is
 /// reported at start (or refused on reload) with its key path rather than found by a
 /// caller; loading also warms the cache, so calls never wait for the disk.
@@ -265,6 +319,90 @@ mod tests {
             recordings_dir: None,
             moh: BTreeMap::new(),
         }
+    }
+
+    /// With voicemail on no answer, a direct call to 103 is a dial of 103 for its ring
+    /// time, then its box on no answer, busy or unavailable; an answer, or the caller
+    /// hanging up while it rings, ends the flow with no box. Off (the demo), nothing is
+    /// added.
+    #[test]
+    fn voicemail_on_no_answer_is_a_dial_then_the_extensions_box() {
+        use sb_flow::scenario::{Action, CallFlow, DialTarget, Event};
+        use std::time::Duration;
+
+        let demo = Plan::new(Arc::new(sb_config::demo()), &voice(), &BTreeMap::new()).unwrap();
+        for extension in &demo.config.extensions {
+            assert!(demo
+                .flows
+                .scenario(&extension_scenario(&extension.number))
+                .is_none());
+        }
+
+        let mut config = sb_config::demo();
+        config.voicemail.on_no_answer = true;
+        config.extensions[2].voicemail_ring_timeout_secs = Some(25);
+        config.extensions[3].voicemail_on_no_answer = Some(false);
+        let plan = Plan::new(Arc::new(config), &voice(), &BTreeMap::new()).unwrap();
+        assert!(plan.flows.scenario(&extension_scenario("104")).is_none());
+        let now = "2026-11-23T07:05:00Z".parse().unwrap();
+        let start = |number: &str| {
+            CallFlow::start(
+                plan.flows.clone(),
+                &extension_scenario(number),
+                now,
+                BTreeMap::new(),
+            )
+        };
+        let dial = |number: &str, secs: u64| Action::Dial {
+            targets: vec![DialTarget::Extension(number.into())],
+            timeout: Duration::from_secs(secs),
+        };
+        for (outcome, routed) in [
+            (
+                Outcome::NoAnswer,
+                "dial 103: no answer after 25 s → voicemail",
+            ),
+            (Outcome::Busy, "dial 103: busy → voicemail"),
+            (Outcome::Unavailable, "dial 103: unavailable → voicemail"),
+        ] {
+            let (mut call, actions) = start("103");
+            assert_eq!(actions, [dial("103", 25)]);
+            let actions = call.on_event(Event::DialOutcome(outcome), now);
+            assert_eq!(
+                actions,
+                [
+                    Action::Answer,
+                    Action::Voicemail {
+                        mailbox: "103".into()
+                    }
+                ]
+            );
+            let trace: Vec<&str> = call.trace().iter().map(|e| e.text.as_str()).collect();
+            assert_eq!(
+                trace,
+                [
+                    "scenario extension:103",
+                    "dial 103 (25 s)",
+                    routed,
+                    "voicemail 103"
+                ]
+            );
+        }
+
+        let (mut call, actions) = start("105");
+        assert_eq!(actions, [dial("105", 20)], "[voicemail]'s ring time");
+        assert_eq!(
+            call.on_event(Event::DialOutcome(Outcome::Answered), now),
+            []
+        );
+        assert!(call.is_finished());
+        let (mut call, _) = start("105");
+        assert_eq!(call.on_event(Event::CallerHungUp, now), []);
+        assert!(call.is_finished());
+        assert_eq!(
+            call.on_event(Event::DialOutcome(Outcome::NoAnswer), now),
+            []
+        );
     }
 
     /// A queue's `agent_announcement` must be a prompt the PBX can play, and a missing one

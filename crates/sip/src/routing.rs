@@ -1,7 +1,7 @@
 //! Where an incoming INVITE goes: a pure decision from the configuration, who is calling
 //! and the number dialled. No I/O, so every rule is a unit test.
 
-use sb_config::{Config, DidTarget};
+use sb_config::{Config, DidTarget, Extension};
 
 /// Who is calling, once the request is authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +50,11 @@ impl Caller {
 pub enum Route {
     /// Ring every registered device of this extension.
     Extension { number: String, name: String },
+    /// Ring this extension, whose voicemail box takes the call when nobody answers, the
+    /// person is busy or no phone is registered (`voicemail_on_no_answer`): the PBX holds
+    /// the call and walks the implicit scenario `extension:NUMBER`, a `dial` then a
+    /// `voicemail` step, so the greeting, message, e-mail, lamp and task are the step's.
+    ExtensionWithVoicemail { number: String, name: String },
     /// Send the call out through a trunk to an outside number (`9` + number from inside).
     Trunk { trunk: String, number: String },
     /// Run the call through a scenario (`[scenario.NAME]`): the PBX answers it itself.
@@ -95,10 +100,7 @@ fn digits(dialled: &str) -> String {
 /// Decides where a call from `caller` to `dialled` (the Request-URI user part) goes.
 pub fn route(config: &Config, caller: &Caller, dialled: &str) -> Route {
     if let Some(ext) = config.extension(dialled) {
-        return Route::Extension {
-            number: ext.number.clone(),
-            name: ext.name.clone(),
-        };
+        return extension(config, caller, ext);
     }
     match caller {
         Caller::Trunk { name, .. } => {
@@ -108,7 +110,7 @@ pub fn route(config: &Config, caller: &Caller, dialled: &str) -> Route {
                 .iter()
                 .find(|did| did.trunk == *name && did.number == number)
             {
-                Some(did) => did_target(config, &did.target),
+                Some(did) => did_target(config, caller, &did.target),
                 None => Route::NotFound,
             }
         }
@@ -142,7 +144,7 @@ pub fn route(config: &Config, caller: &Caller, dialled: &str) -> Route {
                 };
             }
             if let Some(internal) = config.internal(dialled) {
-                return did_target(config, &internal.target);
+                return did_target(config, caller, &internal.target);
             }
             if let Some(queue) = config.queues.iter().find(|q| q.number == dialled) {
                 return Route::Queue {
@@ -160,18 +162,29 @@ pub fn route(config: &Config, caller: &Caller, dialled: &str) -> Route {
     }
 }
 
+/// A direct call to `ext`: to its voicemail box when unanswered, if it has voicemail on no
+/// answer, unless the person is calling their own number (ringing one's other phones is
+/// no reason to leave oneself a message).
+fn extension(config: &Config, caller: &Caller, ext: &Extension) -> Route {
+    let number = ext.number.clone();
+    let name = ext.name.clone();
+    let own = caller.extension() == Some(ext.number.as_str());
+    if !own && config.no_answer_voicemail(&ext.number).is_some() {
+        Route::ExtensionWithVoicemail { number, name }
+    } else {
+        Route::Extension { number, name }
+    }
+}
+
 /// Where a DID's or an internal number's target leads; targets are validated with the
 /// configuration, so one that does not parse only happens with a hand-built config.
-fn did_target(config: &Config, target: &str) -> Route {
+fn did_target(config: &Config, caller: &Caller, target: &str) -> Route {
     match DidTarget::parse(target) {
         Ok(DidTarget::Scenario(name)) => Route::Scenario {
             name: name.to_owned(),
         },
         Ok(DidTarget::Extension(number)) => match config.extension(number) {
-            Some(ext) => Route::Extension {
-                number: ext.number.clone(),
-                name: ext.name.clone(),
-            },
+            Some(ext) => extension(config, caller, ext),
             None => Route::NotFound,
         },
         Ok(DidTarget::Queue(name)) => Route::Queue {
@@ -211,6 +224,38 @@ mod tests {
                 name: "Gleb".into()
             }
         );
+    }
+
+    #[test]
+    fn an_extension_with_voicemail_on_no_answer_has_its_box_behind_it() {
+        let vera = Route::ExtensionWithVoicemail {
+            number: "103".into(),
+            name: "Vera".into(),
+        };
+        let mut config = sb_config::demo();
+        assert!(matches!(
+            route(&config, &from_ext(), "103"),
+            Route::Extension { .. }
+        ));
+        config.voicemail.on_no_answer = true;
+        config.extensions[1].voicemail_on_no_answer = Some(false);
+        assert_eq!(route(&config, &from_ext(), "103"), vera);
+        assert_eq!(route(&config, &from_trunk(), "103"), vera);
+        assert!(matches!(
+            route(&config, &from_ext(), "102"),
+            Route::Extension { .. }
+        ));
+        // Anna calling her own number rings her other phones, and never her own box.
+        assert_eq!(
+            route(&config, &from_ext(), "101"),
+            Route::Extension {
+                number: "101".into(),
+                name: "Anna".into()
+            }
+        );
+        // A DID leading to the extension is a direct call to it too.
+        config.dids[1].target = "extension:103".into();
+        assert_eq!(route(&config, &from_trunk(), "74950000001"), vera);
     }
 
     #[test]

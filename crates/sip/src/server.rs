@@ -389,6 +389,7 @@ impl SipStatus {
     }
 
     /// Makes `config` the version new calls start with; calls in progress keep theirs.
+    /// The queues take their new settings in place: callers waiting keep their places.
     /// Settings read only at start (listen addresses, the SIP domain, port ranges) need a
     /// restart. On error nothing changes.
     pub fn reload(&self, config: Config) -> Result<(), PlanError> {
@@ -399,6 +400,14 @@ impl SipStatus {
             None => None,
         };
         let plan = Plan::new(Arc::new(config), &self.shared.voice, &overrides)?;
+        // Before the new dial plan: a call that reaches a new queue by it joins after the
+        // queue service has the queue.
+        let location = self.shared.location.clone();
+        let registered =
+            move |agent: &str| !location.lock().lookup(agent, Instant::now()).is_empty();
+        self.shared
+            .queues
+            .reload(plan.config.clone(), Box::new(registered));
         *self.shared.plan.write() = Arc::new(plan.with_ring_memory(memory));
         if let Some(icm) = icm {
             // Lookups already running finish with the service they started with.

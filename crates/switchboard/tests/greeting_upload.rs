@@ -9,8 +9,7 @@ use common::media_check::{self as mc, MediaSocket};
 use common::*;
 use sb_media::audio::Codec;
 use std::f64::consts::PI;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 /// The demo office, with 820 leading straight to the voicemail of 102.
@@ -70,30 +69,7 @@ fn greeting_wav() -> Vec<u8> {
 
 /// `method path` with a WAV `body` to the PBX's API; the status code and the body.
 fn send_wav(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).expect("connect to the HTTP API");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
-         Content-Type: audio/wav\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    )
-    .expect("send head");
-    stream.write_all(body).expect("send body");
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).ok();
-    let text = String::from_utf8_lossy(&response).into_owned();
-    let status = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map_or(String::new(), |(_, body)| body.to_owned());
-    (status, body)
+    common::http::send(addr, method, path, Some("audio/wav"), body)
 }
 
 #[test]

@@ -1111,3 +1111,60 @@ fn the_agent_hears_the_queue_announcement_before_the_caller() {
     });
     assert_eq!(record.disposition, "ANSWERED", "{record:?}");
 }
+
+/// `POST /api/reload` reaches the running queues: sales gains 104 and turns `linear`, and a
+/// new queue, desk (702), has 104, whose phone registered before it was an agent, and 105,
+/// who has no phone (unreachable, not rung); a call to 702 rings 104, who answers.
+#[test]
+fn a_reload_brings_new_queue_settings_into_force() {
+    let pbx = office(
+        ports::port(),
+        "number = \"700\"\nmembers = [\"103\"]",
+        "",
+        "",
+    );
+    Agent::register(&pbx, "103");
+    let gleb = Agent::register(&pbx, "104");
+    assert_eq!(sales(&queues(&pbx))["logged_in"], 1);
+
+    let file = pbx.dir().join("switchboard.toml");
+    let text = std::fs::read_to_string(&file).expect("the config file");
+    let written = "name = \"sales\"\nnumber = \"700\"\nmembers = [\"103\"]";
+    assert!(text.contains(written), "the office's sales queue");
+    let reloaded = "name = \"sales\"\nnumber = \"700\"\nmembers = [\"103\", \"104\"]\n\
+        strategy = \"linear\"\n\n[[queue]]\nname = \"desk\"\nnumber = \"702\"\nmembers = [\"104\", \"105\"]";
+    std::fs::write(&file, text.replacen(written, reloaded, 1)).expect("rewrite the config");
+    let (status, body) = common::http::request(pbx.http, "POST", "/api/reload", None);
+    assert_eq!(status, 200, "{body}");
+
+    let view = wait_until("the queues reloaded", Duration::from_secs(10), || {
+        let view = queues(&pbx);
+        (sales(&view)["logged_in"] == 2).then_some(view)
+    });
+    let sales = sales(&view);
+    assert_eq!(sales["strategy"], "linear", "{sales}");
+    assert_eq!(
+        sales["members"],
+        serde_json::json!(["103", "104"]),
+        "{sales}"
+    );
+    let desk = view["queues"]
+        .as_array()
+        .and_then(|queues| queues.iter().find(|q| q["name"] == "desk"))
+        .unwrap_or_else(|| panic!("no desk queue in {view}"));
+    assert_eq!(desk["number"], "702", "{desk}");
+    assert_eq!(
+        (&desk["logged_in"], &desk["available"], &desk["unreachable"]),
+        (&2.into(), &1.into(), &1.into()),
+        "{desk}"
+    );
+    assert_eq!(agent_state(&view, "104"), "available");
+    assert_eq!(agent_state(&view, "105"), "unreachable");
+
+    let uas = gleb.answer(&pbx, 200);
+    let call = desk_call(&pbx, "101", "702", 1_000).wait();
+    call.assert_success();
+    let uas = uas.wait_after(&call);
+    uas.assert_success();
+    assert_eq!(uas.expect_log("GOT_BYE"), "1", "104 took the call to desk");
+}

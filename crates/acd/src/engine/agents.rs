@@ -128,23 +128,36 @@ impl Acd {
                 m.penalty = penalty;
             }
         } else {
-            let queue = &mut self.queues[q];
-            let order = queue.next_order;
-            queue.next_order += 1;
-            queue.members.insert(idx);
-            self.agents[idx as usize].memberships.push(Membership {
-                queue: q,
-                penalty,
-                weight: 1,
-                order,
-                is_static: false,
-                calls: 0,
-                talk: Duration::ZERO,
-                indexed: false,
-                counted: None,
-            });
+            self.add_membership(idx, q, penalty, 1, false);
         }
         self.refresh_agent(idx, Some(now), out);
+    }
+
+    /// Makes agent `idx` a member of `queue`, last in member order; refreshing the agent
+    /// is left to the caller.
+    pub(super) fn add_membership(
+        &mut self,
+        idx: AgentIdx,
+        queue: usize,
+        penalty: u32,
+        weight: u32,
+        is_static: bool,
+    ) {
+        let q = &mut self.queues[queue];
+        let order = q.next_order;
+        q.next_order += 1;
+        q.members.insert(idx);
+        self.agents[idx as usize].memberships.push(Membership {
+            queue,
+            penalty,
+            weight,
+            order,
+            is_static,
+            calls: 0,
+            talk: Duration::ZERO,
+            indexed: false,
+            counted: None,
+        });
     }
 
     pub(super) fn logout(
@@ -188,27 +201,39 @@ impl Acd {
             }
         };
         for q in leaving {
-            if let Some(seq) = self.agents[idx as usize].ringing {
-                if self.callers.get(&seq).is_some_and(|c| c.queue == q) {
-                    self.withdraw_offers(seq, &[idx], RingFailure::Gone, true, now, out);
-                }
-            }
-            self.unindex(idx, q);
-            let agent = &mut self.agents[idx as usize];
-            if let Some(m) = agent.membership(q) {
-                if let Some(old) = m.counted {
-                    self.queues[q].count(old, -1);
-                }
-            }
-            agent.memberships.retain(|m| m.queue != q);
-            self.queues[q].members.remove(&idx);
-            self.refresh_agent(idx, Some(now), out);
-            self.leave_if_empty(q, now, out);
+            self.leave_queue(idx, q, now, out);
         }
     }
 
+    /// Agent `idx` is no longer a member of `queue`: an offer of the queue's caller ringing
+    /// ends (`gone`), and the queue's callers are sent away if it is empty by its rule.
+    pub(super) fn leave_queue(
+        &mut self,
+        idx: AgentIdx,
+        queue: usize,
+        now: DateTime<Utc>,
+        out: &mut Vec<Action>,
+    ) {
+        if let Some(seq) = self.agents[idx as usize].ringing {
+            if self.callers.get(&seq).is_some_and(|c| c.queue == queue) {
+                self.withdraw_offers(seq, &[idx], RingFailure::Gone, true, now, out);
+            }
+        }
+        self.unindex(idx, queue);
+        let agent = &mut self.agents[idx as usize];
+        if let Some(m) = agent.membership(queue) {
+            if let Some(old) = m.counted {
+                self.queues[queue].count(old, -1);
+            }
+        }
+        agent.memberships.retain(|m| m.queue != queue);
+        self.queues[queue].members.remove(&idx);
+        self.refresh_agent(idx, Some(now), out);
+        self.leave_if_empty(queue, now, out);
+    }
+
     /// Takes agent `idx` out of `queue`'s index of available agents (to change the key).
-    fn unindex(&mut self, idx: AgentIdx, queue: usize) {
+    pub(super) fn unindex(&mut self, idx: AgentIdx, queue: usize) {
         if let Some(m) = self.agents[idx as usize].membership_mut(queue) {
             if m.indexed {
                 m.indexed = false;

@@ -207,6 +207,9 @@ impl Acd {
         queue.line.remove(&key);
         queue.eligible.remove(&key);
         queue.by_join.remove(&seq);
+        if queue.retired && queue.line.len() == 0 {
+            self.closing.push(caller.queue);
+        }
         let waited = elapsed(caller.joined, now);
         if let Outcome::Connected { .. } = outcome {
             queue.estimator.record(waited, caller.position_at_join);

@@ -8,6 +8,9 @@
 //! looked at again if so. A newly eligible caller is offered to the first level of its
 //! queue it reaches. Both are cheap: the callers ahead are known to reach no available
 //! agent, so nothing else needs looking at.
+//!
+//! Settling also closes the retired queues whose last caller left: their members leave
+//! them first, before any offer.
 
 use std::cmp::Reverse;
 
@@ -26,6 +29,10 @@ type Rank = (u32, Reverse<DateTime<Utc>>, Reverse<u64>);
 impl Acd {
     pub(super) fn settle(&mut self, now: DateTime<Utc>, out: &mut Vec<Action>) {
         loop {
+            if !self.closing.is_empty() {
+                self.close_retired(now, out);
+                continue;
+            }
             if !self.pending_agents.is_empty() {
                 let agents = std::mem::take(&mut self.pending_agents);
                 for idx in agents {

@@ -80,6 +80,7 @@ impl Acd {
                 timers += 1;
             }
         }
+        self.check_queues()?;
         let levels: usize = self
             .queues
             .iter()
@@ -97,6 +98,57 @@ impl Acd {
         }
         if timers != self.timers.len() {
             return Err(format!("{timers} deadlines, {} timers", self.timers.len()));
+        }
+        Ok(())
+    }
+
+    /// The names in force, members and readiness counters agree with the queues and the
+    /// agents' memberships; retired queues keep members only while callers remain.
+    fn check_queues(&self) -> Result<(), String> {
+        let live = self.queues.iter().filter(|q| !q.retired).count();
+        if live != self.queue_index.len() {
+            return Err(format!(
+                "{live} live queues, {} names",
+                self.queue_index.len()
+            ));
+        }
+        for (name, &q) in &self.queue_index {
+            let queue = &self.queues[q];
+            if queue.retired || queue.config.name != *name {
+                return Err(format!("{name} names queue {}", queue.config.name));
+            }
+        }
+        let mut counts = vec![[0u32; 3]; self.queues.len()];
+        let mut members = 0;
+        for (idx, agent) in self.agents.iter().enumerate() {
+            for m in &agent.memberships {
+                let queue = &self.queues[m.queue];
+                if !queue.members.contains(&(idx as u32)) {
+                    return Err(format!(
+                        "{} not a member of {}",
+                        agent.id, queue.config.name
+                    ));
+                }
+                if m.counted != Some(agent.readiness()) {
+                    return Err(format!("{} counted {:?}", agent.id, m.counted));
+                }
+                counts[m.queue][agent.readiness() as usize] += 1;
+                members += 1;
+            }
+        }
+        if members != self.queues.iter().map(|q| q.members.len()).sum::<usize>() {
+            return Err("members without a membership".to_owned());
+        }
+        for (queue, counted) in self.queues.iter().zip(counts) {
+            if queue.readiness != counted {
+                return Err(format!(
+                    "{} readiness {:?}",
+                    queue.config.name, queue.readiness
+                ));
+            }
+            if queue.retired && queue.line.len() == 0 && !queue.members.is_empty() {
+                return Err(format!("retired {} keeps members", queue.config.name));
+            }
         }
         Ok(())
     }

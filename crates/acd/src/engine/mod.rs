@@ -10,6 +10,7 @@
 
 mod agents;
 mod callers;
+mod configure;
 mod dispatch;
 mod invariants;
 mod ringing;
@@ -28,7 +29,7 @@ use rand_core::SeedableRng;
 pub use views::{CallerView, QueueFigures};
 
 use crate::action::{Action, QueueEvent, QueueEventKind};
-use crate::agent::{Agent, AgentIdx, Membership};
+use crate::agent::{Agent, AgentIdx};
 use crate::caller::Caller;
 use crate::config::AcdConfig;
 use crate::event::Event;
@@ -72,11 +73,15 @@ struct Connected {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Acd {
+    /// Every queue ever configured. Callers, memberships, calls put through and timers name
+    /// a queue by its index here, so a queue is never removed: one taken out of the
+    /// configuration is retired in its place.
     queues: Vec<Queue>,
+    /// The queues of the configuration in force, by name; retired queues are not here.
     queue_index: HashMap<String, usize>,
     agents: Vec<Agent>,
     agent_index: HashMap<String, AgentIdx>,
-    /// `[[agent]] wrapup` of agents not created yet.
+    /// `[[agent]] wrapup`, for the agents created later too.
     wrapup_overrides: HashMap<String, u32>,
     callers: HashMap<u64, Caller>,
     by_call: HashMap<String, u64>,
@@ -86,12 +91,15 @@ pub struct Acd {
     next_seq: u64,
     pending_agents: Vec<AgentIdx>,
     pending_callers: Vec<u64>,
+    /// Retired queues whose line just emptied: their members leave them when settling.
+    closing: Vec<usize>,
     occupancy: Occupancy,
     interval_start: Option<DateTime<Utc>>,
 }
 
 impl Acd {
-    /// A distributor with the static members logged in, reachable and available.
+    /// A distributor with the static members logged in, reachable and available. A
+    /// configuration can be replaced later without losing a caller: [`Acd::reconfigure`].
     pub fn new(config: AcdConfig) -> Result<Acd, ConfigErrors> {
         validate(&config)?;
         let mut acd = Acd {
@@ -99,11 +107,7 @@ impl Acd {
             queue_index: HashMap::new(),
             agents: Vec::new(),
             agent_index: HashMap::new(),
-            wrapup_overrides: config
-                .agents
-                .iter()
-                .filter_map(|a| a.wrapup.map(|w| (a.id.clone(), w)))
-                .collect(),
+            wrapup_overrides: HashMap::new(),
             callers: HashMap::new(),
             by_call: HashMap::new(),
             connected: HashMap::new(),
@@ -112,31 +116,13 @@ impl Acd {
             next_seq: 0,
             pending_agents: Vec::new(),
             pending_callers: Vec::new(),
+            closing: Vec::new(),
             occupancy: Occupancy::default(),
             interval_start: None,
         };
-        for agent in &config.agents {
-            acd.agent_idx_or_create(&agent.id);
-        }
-        for (q, queue) in config.queues.into_iter().enumerate() {
-            acd.queue_index.insert(queue.name.clone(), q);
-            let members: Vec<_> = queue.members.iter().map(|m| m.settings()).collect();
-            acd.queues.push(Queue::new(queue));
-            for (order, member) in members.into_iter().enumerate() {
-                let idx = acd.agent_idx_or_create(&member.agent);
-                acd.agents[idx as usize].memberships.push(Membership {
-                    queue: q,
-                    penalty: member.penalty,
-                    weight: member.weight,
-                    order: order as u64,
-                    is_static: true,
-                    calls: 0,
-                    talk: Duration::ZERO,
-                    indexed: false,
-                    counted: None,
-                });
-                acd.queues[q].members.insert(idx);
-            }
+        acd.set_agent_settings(&config.agents);
+        for queue in config.queues {
+            acd.add_queue(queue);
         }
         let mut ignored = Vec::new();
         for idx in 0..acd.agents.len() as AgentIdx {

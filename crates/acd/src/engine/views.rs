@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use super::{elapsed, Acd};
 use crate::action::{AgentOccupancy, AgentState};
 use crate::caller::CallerState;
-use crate::stats::{IntervalReport, QueueInterval};
+use crate::stats::{IntervalCounters, IntervalReport, QueueInterval};
 
 /// A queue's figures now.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -47,7 +47,8 @@ pub struct CallerView {
 }
 
 impl Acd {
-    /// The figures of queue `name` at `now`; `None` for an unknown queue.
+    /// The figures of queue `name` at `now`; `None` for an unknown queue, or one taken out
+    /// of the configuration.
     pub fn queue_figures(&self, name: &str, now: DateTime<Utc>) -> Option<QueueFigures> {
         let queue = &self.queues[*self.queue_index.get(name)?];
         let mut figures = QueueFigures {
@@ -154,12 +155,15 @@ impl Acd {
 
     /// The counters since the last report (or the first event), and a fresh interval.
     /// Handle [`Event::Tick`](crate::Event::Tick) at `now` first, so that timers due by
-    /// then (a wrap-up ending) are counted where they belong.
+    /// then (a wrap-up ending) are counted where they belong. Queues come in the order
+    /// they were first configured; a queue taken out of the configuration
+    /// ([`Acd::reconfigure`]) only when something happened in it.
     pub fn take_interval(&mut self, now: DateTime<Utc>) -> IntervalReport {
         let from = self.interval_start.replace(now);
         let queues = self
             .queues
             .iter_mut()
+            .filter(|queue| !queue.retired || queue.interval != IntervalCounters::default())
             .map(|queue| QueueInterval {
                 queue: queue.config.name.clone(),
                 counters: std::mem::take(&mut queue.interval),

@@ -6,6 +6,7 @@ mod callers;
 mod config;
 mod fairness;
 mod penalties;
+mod reconfigure;
 mod stats;
 mod strategies;
 

@@ -85,6 +85,7 @@ pub(crate) fn targets(
             Ok(vec![trunk_target(trunk, number)?])
         }
         Route::Scenario { .. }
+        | Route::ExtensionWithVoicemail { .. }
         | Route::Feature { .. }
         | Route::Queue { .. }
         | Route::AgentCode { .. }

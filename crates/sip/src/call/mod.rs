@@ -97,6 +97,16 @@ fn callee_party(route: &Route, dialled: &str) -> CallParty {
             name: Some(name.clone()),
             endpoint: Some(format!("extension:{number}")),
         },
+        // The person's number and name, but not yet the person: that the PBX answers for
+        // their box is no call answered by them (the scenario names them once they do).
+        Route::ExtensionWithVoicemail { number, name } => CallParty {
+            number: number.clone(),
+            name: Some(name.clone()),
+            endpoint: Some(format!(
+                "scenario:{}",
+                crate::plan::extension_scenario(number)
+            )),
+        },
         Route::Trunk { trunk, number } => CallParty {
             number: number.clone(),
             name: None,
@@ -246,6 +256,9 @@ async fn run_call(
     let scenario = match &route {
         Route::Scenario { name } => Some(name.clone()),
         Route::Queue { name } => Some(crate::plan::queue_scenario(name)),
+        Route::ExtensionWithVoicemail { number, .. } => {
+            Some(crate::plan::extension_scenario(number))
+        }
         _ => None,
     };
     if let Some(name) = &scenario {

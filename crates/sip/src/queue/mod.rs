@@ -9,18 +9,24 @@
 //! A caller who asks to be called back hangs up but keeps the place: the channel of the
 //! call then leads to a [`callback`] task, which rings the agents the engine offers it to
 //! and calls the caller back, until the engine says the caller's time in the queue ended.
+//!
+//! A reloaded configuration reaches the running distributor ([`setup`]): no restart, no
+//! caller lost.
 
 pub(crate) mod callback;
+mod setup;
 
 use crate::clock::PbxClock;
 use chrono::{DateTime, Utc};
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 use sb_acd::{
     Acd, AcdConfig, Action, AgentRecord, AgentState, Event, LeaveReason, Outcome, QueueEvent,
     QueueEventKind, QueueFigures, Strategy,
 };
 use sb_config::Config;
 use sb_store::{QueueLogEntry, QueueLogSink};
+pub(crate) use setup::Registered;
+use setup::{Memberships, Setup};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,6 +56,11 @@ enum Request {
         agent: String,
         reply: oneshot::Sender<Result<String, String>>,
     },
+    /// The configuration was reloaded: the queues follow it.
+    Reload {
+        config: Arc<Config>,
+        registered: Registered,
+    },
 }
 
 /// The handle calls, the registrar and the API use to reach the service.
@@ -58,7 +69,8 @@ pub(crate) struct Queues {
     tx: mpsc::UnboundedSender<Request>,
     /// The engine, shared with the service task so the API reads it without a round trip.
     acd: Arc<Mutex<Acd>>,
-    queues: Arc<Vec<QueueInfo>>,
+    /// Replaced on reload, under the engine's lock.
+    queues: Arc<RwLock<Vec<QueueInfo>>>,
     clock: PbxClock,
 }
 
@@ -164,9 +176,17 @@ impl Queues {
             .unwrap_or_else(|_| Err("the queue service is gone".into()))
     }
 
+    /// Brings the queues of a reloaded `config` into force without a restart (see
+    /// [`Service::reload`]); `registered` tells whether an extension's phone is registered.
+    pub fn reload(&self, config: Arc<Config>, registered: Registered) {
+        let request = Request::Reload { config, registered };
+        self.tx.send(request).ok();
+    }
+
     /// The live view of every queue and agent.
     pub fn view(&self) -> QueuesView {
-        view(&self.acd.lock(), &self.queues, self.clock.now())
+        let acd = self.acd.lock();
+        view(&acd, &self.queues.read(), self.clock.now())
     }
 }
 
@@ -180,9 +200,9 @@ struct QueueInfo {
 struct Service {
     acd: Arc<Mutex<Acd>>,
     clock: PbxClock,
-    queues: Arc<Vec<QueueInfo>>,
+    queues: Arc<RwLock<Vec<QueueInfo>>>,
     /// Agent → the queues it may log in to, with its penalty there.
-    memberships: HashMap<String, Vec<(String, u32)>>,
+    memberships: Memberships,
     /// The calls in the engine, by id: where their actions go.
     calls: HashMap<String, mpsc::UnboundedSender<Action>>,
     /// Of `calls`, the callers waiting for a callback: their channel leads to the
@@ -194,51 +214,15 @@ struct Service {
 
 impl Service {
     fn new(config: &Config, clock: PbxClock, log: QueueLogSink) -> Service {
-        let mut memberships: HashMap<String, Vec<(String, u32)>> = HashMap::new();
-        let mut queues = Vec::new();
-        let mut acd_queues = Vec::new();
-        for queue in &config.queues {
-            let mut acd_queue = queue.0.clone();
-            for member in &queue.members {
-                let member = member.settings();
-                memberships
-                    .entry(member.agent)
-                    .or_default()
-                    .push((queue.name.clone(), member.penalty));
-            }
-            queues.push(QueueInfo {
-                name: queue.name.clone(),
-                number: queue.number.clone(),
-                strategy: queue.strategy,
-                members: queue.member_numbers(),
-            });
-            // Members log in below, so they can log out.
-            acd_queue.members.clear();
-            acd_queues.push(acd_queue);
-        }
-        let acd_config = AcdConfig {
-            queues: acd_queues,
-            ..Default::default()
-        };
-        let mut acd = Acd::new(acd_config).unwrap_or_else(|errors| {
+        let setup = Setup::of(config);
+        let memberships = setup.memberships();
+        let mut acd = Acd::new(setup.acd.clone()).unwrap_or_else(|errors| {
             // The configuration was validated with the same checks.
             warn!(%errors, "queue configuration refused by the distributor: no queues");
             Acd::new(AcdConfig::default()).expect("an empty distributor")
         });
         let now = clock.now();
-        for queue in &config.queues {
-            for member in &queue.members {
-                let member = member.settings();
-                acd.handle(
-                    Event::AgentLogin {
-                        agent: member.agent,
-                        queue: queue.name.clone(),
-                        penalty: member.penalty,
-                    },
-                    now,
-                );
-            }
-        }
+        setup.log_members_in(&mut acd, now);
         // No phone is registered when the PBX starts: the registrar reports each agent
         // reachable as its phone registers.
         for agent in memberships.keys() {
@@ -254,7 +238,7 @@ impl Service {
         Service {
             acd: Arc::new(Mutex::new(acd)),
             clock,
-            queues: Arc::new(queues),
+            queues: Arc::new(RwLock::new(setup.queues)),
             memberships,
             calls: HashMap::new(),
             callbacks: HashSet::new(),
@@ -321,6 +305,7 @@ impl Service {
             Request::TogglePause { agent, reply } => {
                 reply.send(self.toggle_pause(&agent)).ok();
             }
+            Request::Reload { config, registered } => self.reload(&config, &registered),
         }
     }
 

@@ -7,22 +7,43 @@ use std::time::Duration;
 
 /// `method path` with an optional JSON `body`; the status code and the body.
 pub fn request(addr: SocketAddr, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
+    let body = body.unwrap_or("");
+    let content_type = (!body.is_empty()).then_some("application/json");
+    send(addr, method, path, content_type, body.as_bytes())
+}
+
+/// `GET path`; the status code and the body.
+pub fn get(addr: SocketAddr, path: &str) -> (u16, String) {
+    request(addr, "GET", path, None)
+}
+
+/// `PUT path` with a binary `body` of `content_type` (a greeting's WAV file); the status
+/// code and the body.
+pub fn put(addr: SocketAddr, path: &str, content_type: &str, body: &[u8]) -> (u16, String) {
+    send(addr, "PUT", path, Some(content_type), body)
+}
+
+/// `method path` with `body` (of `content_type`, when given); the status code and the
+/// body, a chunked one joined.
+pub fn send(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).expect("connect to the HTTP API");
     stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
+        .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
-    let body = body.unwrap_or("");
-    let content = if body.is_empty() {
-        String::new()
-    } else {
-        "Content-Type: application/json\r\n".to_owned()
-    };
+    let content = content_type.map_or(String::new(), |t| format!("Content-Type: {t}\r\n"));
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{content}Content-Length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{content}Content-Length: {}\r\n\r\n",
         body.len()
     )
     .unwrap();
+    stream.write_all(body).unwrap();
     let mut response = Vec::new();
     stream.read_to_end(&mut response).ok();
     let text = String::from_utf8_lossy(&response).into_owned();
@@ -37,11 +58,6 @@ pub fn request(addr: SocketAddr, method: &str, path: &str, body: Option<&str>) -
         None => String::new(),
     };
     (status, body)
-}
-
-/// `GET path`; the status code and the body.
-pub fn get(addr: SocketAddr, path: &str) -> (u16, String) {
-    request(addr, "GET", path, None)
 }
 
 fn dechunk(mut body: &str) -> String {
