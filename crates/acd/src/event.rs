@@ -82,6 +82,9 @@ pub enum Event {
         queue: String,
         /// The agent's penalty in that queue.
         penalty: u32,
+        /// The agent's share of that queue's calls under `weighted_random` (1 when not
+        /// configured).
+        weight: u32,
     },
     /// An agent logs out of one queue, or of every queue when `queue` is `None` (*46).
     AgentLogout {

@@ -284,6 +284,7 @@ fn event_for(op: Op, n: usize, queues: &[String], world: &mut World) -> Event {
             agent: agent(a),
             queue: queues[q % queues.len()].clone(),
             penalty,
+            weight: penalty + 1,
         },
         Op::Logout(a, q) => Event::AgentLogout {
             agent: agent(a),

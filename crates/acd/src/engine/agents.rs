@@ -114,6 +114,7 @@ impl Acd {
         agent: &str,
         queue: &str,
         penalty: u32,
+        weight: u32,
         now: DateTime<Utc>,
         out: &mut Vec<Action>,
     ) {
@@ -122,13 +123,15 @@ impl Acd {
         };
         let idx = self.agent_idx_or_create(agent);
         if self.agents[idx as usize].membership(q).is_some() {
-            // Logged in already: a new penalty takes effect, the place in order stays.
+            // Logged in already: a new penalty and weight take effect, the place in order
+            // stays.
             self.unindex(idx, q);
             if let Some(m) = self.agents[idx as usize].membership_mut(q) {
                 m.penalty = penalty;
+                m.weight = weight;
             }
         } else {
-            self.add_membership(idx, q, penalty, 1, false);
+            self.add_membership(idx, q, penalty, weight, false);
         }
         self.refresh_agent(idx, Some(now), out);
     }

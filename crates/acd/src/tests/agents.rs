@@ -169,6 +169,7 @@ fn dynamic_agents_log_in_and_out() {
             agent: "500".into(),
             queue: "q".into(),
             penalty: 0,
+            weight: 1,
         },
     );
     assert_eq!(rung(&actions, "c1"), ["500"]);
@@ -196,6 +197,7 @@ fn requests_that_cannot_be_done_are_refused() {
         agent: "101".into(),
         queue: "nope".into(),
         penalty: 0,
+        weight: 1,
     };
     assert_eq!(
         refused(sim.at(0, login)),
@@ -239,6 +241,7 @@ fn requests_that_cannot_be_done_are_refused() {
             agent: "500".into(),
             queue: "q".into(),
             penalty: 0,
+            weight: 1,
         },
     );
     sim.at(

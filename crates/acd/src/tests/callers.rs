@@ -182,6 +182,7 @@ fn join_empty_turns_callers_away_by_its_rule() {
                     agent: "101".into(),
                     queue: "q".into(),
                     penalty: 0,
+                    weight: 1,
                 },
             );
             let event = match change {

@@ -125,6 +125,7 @@ fn a_login_penalty_places_a_dynamic_agent_in_its_level() {
             agent: "500".into(),
             queue: "q".into(),
             penalty: 0,
+            weight: 1,
         },
     );
     assert_eq!(rung(&sim.join(1, "c1", "q"), "c1"), ["500"]);
@@ -136,6 +137,7 @@ fn a_login_penalty_places_a_dynamic_agent_in_its_level() {
             agent: "500".into(),
             queue: "q".into(),
             penalty: 1,
+            weight: 1,
         },
     );
     assert_eq!(rung(&sim.join(4, "c2", "q"), "c2"), ["101", "500"]);

@@ -170,6 +170,7 @@ fn a_static_member_removed_is_logged_out_but_not_one_who_logged_in() {
         agent: "103".into(),
         queue: "q".into(),
         penalty: 0,
+        weight: 1,
     };
     sim.at(0, login);
     assert_eq!(rung(&sim.join(1, "c1", "q"), "c1"), ["101", "102", "103"]);
@@ -194,6 +195,7 @@ fn kept_members_take_their_new_penalties_and_a_login_listed_becomes_static() {
         agent: "103".into(),
         queue: "q".into(),
         penalty: 5,
+        weight: 1,
     };
     sim.at(0, login);
     assert_eq!(sim.serve(1, "a", "q"), "101");
@@ -304,6 +306,7 @@ fn a_removed_queue_serves_its_callers_then_its_members_leave() {
         agent: "102".into(),
         queue: "q".into(),
         penalty: 0,
+        weight: 1,
     };
     assert_eq!(
         refusals(&sim.at(7, login)),

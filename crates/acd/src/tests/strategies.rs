@@ -220,6 +220,40 @@ fn weighted_random_follows_the_weights() {
     assert_eq!(picks, draws(Strategy::WeightedRandom, members, 7, 4000));
 }
 
+/// Members the PBX logs in itself (so they can log out with `*45`) bring their weight with
+/// the login: the shares are the same as for members written into the engine's queue.
+#[test]
+fn weighted_random_follows_the_weights_agents_logged_in_with() {
+    let mut sim = Sim::with(AcdConfig {
+        seed: 7,
+        queues: vec![queue("q", Strategy::WeightedRandom, &[])],
+        agents: Vec::new(),
+    });
+    for (agent, weight) in [("101", 1), ("102", 3), ("103", 0)] {
+        sim.at(
+            0,
+            Event::AgentLogin {
+                agent: agent.to_owned(),
+                queue: "q".to_owned(),
+                penalty: 0,
+                weight,
+            },
+        );
+    }
+    let picks: Vec<String> = (0..4000)
+        .map(|i| {
+            let call = format!("c{i}");
+            let agent = rung(&sim.join(i, &call, "q"), &call)[0].clone();
+            sim.hang_up(i, &call);
+            agent
+        })
+        .collect();
+    let counts = tally(&picks);
+    assert!((850..=1150).contains(&counts["101"]), "{counts:?}");
+    assert!((2850..=3150).contains(&counts["102"]), "{counts:?}");
+    assert!(!counts.contains_key("103"), "{counts:?}");
+}
+
 #[test]
 fn ring_progressive_adds_one_agent_every_step() {
     let mut q = queue("q", Strategy::RingProgressive, TEAM);

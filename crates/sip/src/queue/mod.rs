@@ -317,7 +317,7 @@ impl Service {
             self.acd.lock().agent_state(agent),
             None | Some(AgentState::LoggedOut)
         );
-        let names: Vec<&str> = queues.iter().map(|(q, _)| q.as_str()).collect();
+        let names: Vec<&str> = queues.iter().map(|(q, _, _)| q.as_str()).collect();
         let text = if logged_in {
             self.handle(Event::AgentLogout {
                 agent: agent.to_owned(),
@@ -325,11 +325,12 @@ impl Service {
             });
             format!("agent {agent} logged out of {}", names.join(", "))
         } else {
-            for (queue, penalty) in &queues {
+            for (queue, penalty, weight) in &queues {
                 self.handle(Event::AgentLogin {
                     agent: agent.to_owned(),
                     queue: queue.clone(),
                     penalty: *penalty,
+                    weight: *weight,
                 });
             }
             format!("agent {agent} logged in to {}", names.join(", "))

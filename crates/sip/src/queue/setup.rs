@@ -20,14 +20,16 @@ use tracing::{info, warn};
 /// the distributor on a reload (its registrations were ignored until then).
 pub(crate) type Registered = Box<dyn Fn(&str) -> bool + Send>;
 
-/// Agent → the queues it may log in to, with its penalty there.
-pub(super) type Memberships = HashMap<String, Vec<(String, u32)>>;
+/// Agent → the queues it may log in to, with its penalty and weight there.
+pub(super) type Memberships = HashMap<String, Vec<(String, u32, u32)>>;
 
 /// One member of one queue, as written.
 pub(super) struct Member {
     pub queue: String,
     pub agent: String,
     pub penalty: u32,
+    /// The member's share under `weighted_random`.
+    pub weight: u32,
 }
 
 /// What the service keeps of the queues of one configuration.
@@ -61,6 +63,7 @@ impl Setup {
                     queue: queue.name.clone(),
                     agent: member.agent,
                     penalty: member.penalty,
+                    weight: member.weight,
                 });
             }
             queues.push(QueueInfo {
@@ -89,10 +92,11 @@ impl Setup {
     pub fn memberships(&self) -> Memberships {
         let mut memberships = Memberships::new();
         for m in &self.members {
-            memberships
-                .entry(m.agent.clone())
-                .or_default()
-                .push((m.queue.clone(), m.penalty));
+            memberships.entry(m.agent.clone()).or_default().push((
+                m.queue.clone(),
+                m.penalty,
+                m.weight,
+            ));
         }
         memberships
     }
@@ -111,6 +115,7 @@ impl Member {
             agent: self.agent.clone(),
             queue: self.queue.clone(),
             penalty: self.penalty,
+            weight: self.weight,
         }
     }
 }
@@ -120,7 +125,7 @@ impl Service {
     /// place; agents it did not know learn whether their phones are registered; then
     /// members added log in (unless they logged out with `*45`: a reload does not undo
     /// that), members removed from a queue still configured log out of it, and members
-    /// whose penalty changed take it. A configuration the distributor refuses (it was
+    /// whose penalty or weight changed take it. A configuration the distributor refuses (it was
     /// validated with the same checks) changes nothing.
     pub(super) fn reload(&mut self, config: &Config, registered: &Registered) {
         let setup = Setup::of(config);
@@ -170,8 +175,8 @@ impl Service {
         let mut changes = Vec::new();
         for (agent, queues) in &old {
             let now_in = self.memberships.get(agent);
-            for (queue, _) in queues {
-                let kept = now_in.is_some_and(|qs| qs.iter().any(|(q, _)| q == queue));
+            for (queue, _, _) in queues {
+                let kept = now_in.is_some_and(|qs| qs.iter().any(|(q, _, _)| q == queue));
                 // A queue taken out keeps its members for its last callers.
                 if !kept && configured.contains(queue.as_str()) && !away.contains(agent) {
                     changes.push(Event::AgentLogout {
@@ -183,7 +188,8 @@ impl Service {
         }
         for m in members.iter().filter(|m| !away.contains(&m.agent)) {
             let before = old.get(&m.agent);
-            if !before.is_some_and(|qs| qs.contains(&(m.queue.clone(), m.penalty))) {
+            let membership = (m.queue.clone(), m.penalty, m.weight);
+            if !before.is_some_and(|qs| qs.contains(&membership)) {
                 changes.push(m.login());
             }
         }
@@ -197,4 +203,42 @@ impl Service {
 /// Whether the distributor has the agent in no queue.
 fn logged_out(state: Option<AgentState>) -> bool {
     matches!(state, None | Some(AgentState::LoggedOut))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sb_acd::{MemberConfig, MemberEntry};
+
+    #[test]
+    fn members_log_in_with_their_penalty_and_weight() {
+        let mut config = sb_config::demo();
+        config.queues[0].members = vec![
+            MemberEntry::Detailed(MemberConfig {
+                agent: "103".into(),
+                penalty: 1,
+                weight: 3,
+            }),
+            MemberEntry::Plain("104".into()),
+        ];
+        let queue = config.queues[0].name.clone();
+        let setup = Setup::of(&config);
+        let logins: Vec<Event> = setup
+            .members
+            .iter()
+            .filter(|m| m.queue == queue)
+            .map(Member::login)
+            .collect();
+        let login = |agent: &str, penalty, weight| Event::AgentLogin {
+            agent: agent.into(),
+            queue: queue.clone(),
+            penalty,
+            weight,
+        };
+        assert_eq!(logins, [login("103", 1, 3), login("104", 0, 1)]);
+        assert!(
+            setup.acd.queues.iter().all(|q| q.members.is_empty()),
+            "the service logs members in itself, so they can log out"
+        );
+    }
 }
