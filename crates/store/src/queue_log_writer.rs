@@ -2,12 +2,16 @@
 //! [`QueueLogSink`] and goes on; one task writes them, many to a transaction.
 //!
 //! The distributor decides for every call of the PBX, so it must never wait on the disk. The
-//! queue is bounded: past [`QUEUE_LOG_CAPACITY`] waiting records (the database stalled for
-//! minutes under a full call centre) a record is not written, and the log line names it in
-//! full, so the figures of that interval can still be corrected by hand. Calls are never
-//! affected; their own records go through the call record writer.
+//! queue is bounded: past [`QUEUE_LOG_CAPACITY`] waiting records (the database stalled, or
+//! a load beyond what the disk takes) a record is not written, and an error line says how
+//! many, once a second at most. Calls are never affected; their own records go through the
+//! call record writer.
 //!
 //! Shutdown: once every sink is dropped, the writer writes what is queued and its task ends.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc::{self, error::TrySendError};
 use tokio::task::JoinHandle;
@@ -16,16 +20,30 @@ use crate::queue_log::QueueLogEntry;
 use crate::store::Store;
 use crate::writer::with_retries;
 
-/// How many records may wait for the writer: minutes of a busy call centre's queue traffic.
-pub const QUEUE_LOG_CAPACITY: usize = 20_000;
+/// How many records may wait for the writer: about ten seconds at 1,000 queue calls a
+/// second (ten records a call), enough to ride out the database's own stalls (a WAL
+/// checkpoint) at the highest rate the PBX sustains here; some 20 MB at worst.
+pub const QUEUE_LOG_CAPACITY: usize = 100_000;
 
 /// The most records written in one transaction.
 const MAX_BATCH: usize = 1_000;
+
+/// How often, at most, a full queue log is reported: under a sustained overload a line per
+/// record would cost more than the records and bury the rest of the log.
+const DROP_REPORT_EVERY: Duration = Duration::from_secs(1);
 
 /// Where the distributor drops its records. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct QueueLogSink {
     sender: mpsc::Sender<QueueLogEntry>,
+    dropped: Arc<Dropped>,
+}
+
+/// Records not written since the last report, and when that was.
+#[derive(Debug, Default)]
+struct Dropped {
+    count: AtomicU64,
+    reported: Mutex<Option<Instant>>,
 }
 
 impl QueueLogSink {
@@ -34,17 +52,33 @@ impl QueueLogSink {
     pub fn submit(&self, entry: QueueLogEntry) {
         match self.sender.try_send(entry) {
             Ok(()) => {}
-            Err(TrySendError::Full(entry)) => {
-                tracing::error!(
-                    capacity = QUEUE_LOG_CAPACITY,
-                    record = ?entry,
-                    "queue log full: record NOT written"
-                );
-            }
+            Err(TrySendError::Full(entry)) => self.dropped(&entry, "queue log full"),
             Err(TrySendError::Closed(entry)) => {
-                tracing::error!(record = ?entry, "queue log writer stopped: record NOT written");
+                self.dropped(&entry, "queue log writer stopped");
             }
         }
+    }
+
+    /// Counts a record not written; once a second at most, says how many, with this one
+    /// as an example.
+    fn dropped(&self, entry: &QueueLogEntry, why: &str) {
+        let count = self.dropped.count.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut reported = self
+            .dropped
+            .reported
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if reported.is_some_and(|at| at.elapsed() < DROP_REPORT_EVERY) {
+            return;
+        }
+        *reported = Some(Instant::now());
+        self.dropped.count.fetch_sub(count, Ordering::Relaxed);
+        tracing::error!(
+            capacity = QUEUE_LOG_CAPACITY,
+            not_written = count,
+            example = ?entry,
+            "{why}: queue records NOT written (the statistics of this interval will be short)"
+        );
     }
 }
 
@@ -57,7 +91,8 @@ impl QueueLogSink {
 pub fn spawn_queue_log(store: Store) -> (QueueLogSink, JoinHandle<()>) {
     let (sender, queue) = mpsc::channel(QUEUE_LOG_CAPACITY);
     let handle = tokio::spawn(run(store, queue));
-    (QueueLogSink { sender }, handle)
+    let dropped = Arc::new(Dropped::default());
+    (QueueLogSink { sender, dropped }, handle)
 }
 
 async fn run(store: Store, mut queue: mpsc::Receiver<QueueLogEntry>) {
@@ -152,6 +187,50 @@ mod tests {
         let second = &reports[1].queues[0].counters;
         assert_eq!(second.answered, 1);
         assert_eq!(reports[1].occupancy, Some(0.0));
+    }
+
+    #[tokio::test]
+    async fn a_batch_larger_than_one_statement_is_written_whole_and_in_order() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(dir.path()).await.expect("store");
+        let entries: Vec<QueueLogEntry> = (0..1_000)
+            .flat_map(|i| {
+                [
+                    answered(i, 1),
+                    agent(i, "101", AgentState::OnCall, true, i % 2 == 0),
+                ]
+            })
+            .collect();
+        store.write_queue_log(&entries).await.expect("write");
+        let log = store.queue_log(at(0), at(1_000)).await.expect("log");
+        let calls: Vec<String> = log.events.iter().map(|e| e.call.clone()).collect();
+        let expected: Vec<String> = (0..1_000).map(|i| format!("call-{i}")).collect();
+        assert_eq!(calls, expected);
+        assert_eq!(log.agents.len(), 1_000);
+        assert!(log.agents.windows(2).all(|w| w[0].at <= w[1].at));
+    }
+
+    #[test]
+    fn a_full_queue_is_reported_once_a_second_with_the_count() {
+        let (sender, _queue) = mpsc::channel(1);
+        let sink = QueueLogSink {
+            sender,
+            dropped: Arc::default(),
+        };
+        sink.submit(answered(1, 1));
+        sink.submit(answered(2, 1));
+        assert_eq!(
+            sink.dropped.count.load(Ordering::Relaxed),
+            0,
+            "the first one is reported at once"
+        );
+        sink.submit(answered(3, 1));
+        sink.submit(answered(4, 1));
+        assert_eq!(
+            sink.dropped.count.load(Ordering::Relaxed),
+            2,
+            "counted for the next report"
+        );
     }
 
     #[tokio::test]
