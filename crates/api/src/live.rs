@@ -24,6 +24,12 @@ pub trait LiveView: Send + Sync + 'static {
     fn reported_queues(&self) -> Vec<sb_acd::ReportedQueue> {
         Vec::new()
     }
+
+    /// The PBX's time, which its records are stamped with: not the machine's when the PBX
+    /// was started with `--start-time`. The end of a report the reader did not bound.
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now()
+    }
 }
 
 /// The queues and agents now, as `GET /api/queues` shows them.

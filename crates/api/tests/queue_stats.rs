@@ -31,6 +31,11 @@ impl LiveView for Sales {
         }
     }
 
+    /// The PBX's clock, started with `--start-time` the day the log was written.
+    fn now(&self) -> DateTime<Utc> {
+        at(3600)
+    }
+
     fn reported_queues(&self) -> Vec<ReportedQueue> {
         vec![ReportedQueue {
             name: "sales".to_owned(),
@@ -175,6 +180,22 @@ async fn each_interval_counts_its_callers_against_the_queues_threshold() {
     assert_eq!(later["answered"], 0);
     assert_eq!(later["service_level"], Value::Null, "nothing answered");
     assert_eq!(intervals[1]["occupancy"], 0.0);
+}
+
+/// Without bounds: the 24 hours before the PBX's own time (not the machine's), from an
+/// interval boundary.
+#[tokio::test]
+async fn the_default_report_is_the_day_before_the_pbxs_now() {
+    let state = state_with_a_log().await;
+    let (status, body) = get(state, "/api/queues/stats?interval=30").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["from"], "2026-11-22T11:00:00.000Z");
+    assert_eq!(body["to"], "2026-11-23T11:00:00.000Z");
+    let intervals = body["intervals"].as_array().expect("intervals");
+    assert_eq!(intervals.len(), 48);
+    assert_eq!(intervals[46]["from"], "2026-11-23T10:00:00.000Z");
+    assert_eq!(intervals[46]["queues"][0]["offered"], 3);
+    assert_eq!(intervals[47]["queues"][0]["offered"], 1);
 }
 
 #[tokio::test]

@@ -40,7 +40,7 @@ pub use greeting_upload::{GreetingError, MAX_GREETING_BYTES, MAX_UPLOADED_GREETI
 pub use history::{AnsweredCall, MAX_FORMS};
 pub use mailbox::{greeting_kind_name, parse_greeting_kind, UnknownGreetingKind};
 pub use outbox::OutboxRow;
-pub use queue_log::{QueueLog, QueueLogEntry};
+pub use queue_log::{default_report_start, QueueLog, QueueLogEntry};
 pub use queue_log_writer::{spawn_queue_log, QueueLogSink, QUEUE_LOG_CAPACITY};
 pub use record::{CallParty, CallRecord, Disposition, HangupBy, TraceLine, UnknownName};
 pub use recovery::{DropReason, DroppedMessage, MovedFile, RecoveredMessage, RecoveryReport};

@@ -7,7 +7,7 @@
 //! ends, at that moment, the standing of every agent the previous run left staffed or busy
 //! (the PBX stopped, or crashed, since: its calls are gone).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use sb_acd::{
     replay, AgentOccupancy, AgentRecord, AgentState, IntervalReport, QueueEvent, ReportedQueue,
 };
@@ -36,6 +36,17 @@ pub enum QueueLogEntry {
         /// Every agent the distributor knows, with its state and standing.
         agents: Vec<(String, AgentState, AgentOccupancy)>,
     },
+}
+
+/// Where a report starts when the reader names no start: the last 24 hours before `to`,
+/// from the interval boundary at or before that (intervals of `step` counted from the Unix
+/// epoch, so hourly ones start on the hour and quarter hours on :00, :15, :30, :45, as
+/// call-centre reports are read).
+pub fn default_report_start(to: DateTime<Utc>, step: TimeDelta) -> DateTime<Utc> {
+    let start = to - TimeDelta::hours(24);
+    let step_ms = step.num_milliseconds().max(1);
+    let ms = start.timestamp_millis();
+    DateTime::from_timestamp_millis(ms - ms.rem_euclid(step_ms)).unwrap_or(start)
 }
 
 /// An interval's records, as [`sb_acd::replay`] takes them.
@@ -182,13 +193,13 @@ impl Store {
         queues: &[ReportedQueue],
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-        step: chrono::TimeDelta,
+        step: TimeDelta,
     ) -> Result<Vec<IntervalReport>, StoreError> {
         let log = self.queue_log(from, to).await?;
         let mut reports = Vec::new();
         let mut start = from;
         while start < to {
-            let end = (start + step.max(chrono::TimeDelta::seconds(1))).min(to);
+            let end = (start + step.max(TimeDelta::seconds(1))).min(to);
             reports.push(replay(queues, start, end, &log.events, &log.agents));
             start = end;
         }
@@ -289,4 +300,41 @@ async fn start(
         .collect();
     let rows: Vec<(&AgentRecord, &AgentState)> = rows.iter().map(|(r, s)| (r, s)).collect();
     insert_agents(tx, &rows).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn time(text: &str) -> DateTime<Utc> {
+        text.parse().expect("a time")
+    }
+
+    #[test]
+    fn the_default_report_starts_on_an_interval_boundary_a_day_back() {
+        let to = time("2026-11-24T05:12:12.709Z");
+        assert_eq!(
+            default_report_start(to, TimeDelta::hours(1)),
+            time("2026-11-23T05:00:00Z")
+        );
+        assert_eq!(
+            default_report_start(to, TimeDelta::minutes(15)),
+            time("2026-11-23T05:00:00Z")
+        );
+        assert_eq!(
+            default_report_start(time("2026-11-24T05:29:59Z"), TimeDelta::minutes(15)),
+            time("2026-11-23T05:15:00Z")
+        );
+        assert_eq!(
+            default_report_start(to, TimeDelta::days(1)),
+            time("2026-11-23T00:00:00Z"),
+            "days start at midnight UTC"
+        );
+        let boundary = time("2026-11-24T06:00:00Z");
+        assert_eq!(
+            default_report_start(boundary, TimeDelta::hours(1)),
+            time("2026-11-23T06:00:00Z"),
+            "a boundary stays where it is"
+        );
+    }
 }

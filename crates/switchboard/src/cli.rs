@@ -138,7 +138,8 @@ pub enum Command {
 /// Which span `switchboard queue-stats` reports, and in what intervals.
 #[derive(Debug, clap::Args)]
 pub struct QueueStatsArgs {
-    /// The start, RFC 3339 (2026-11-24T09:00:00Z); 24 hours before --to when not given.
+    /// The start, RFC 3339 (2026-11-24T09:00:00Z); when not given, 24 hours before --to,
+    /// rounded down to an interval boundary (hourly intervals start on the hour).
     #[arg(long)]
     pub from: Option<chrono::DateTime<chrono::Utc>>,
     /// The end, RFC 3339; now when not given.

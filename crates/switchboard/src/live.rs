@@ -31,6 +31,10 @@ impl LiveView for SipLiveView {
         }
     }
 
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.now()
+    }
+
     fn reported_queues(&self) -> Vec<sb_acd::ReportedQueue> {
         self.0
             .config()

@@ -29,7 +29,10 @@ const HEADERS: [&str; 11] = [
 pub async fn print_queue_stats(args: &ServerArgs, stats: &QueueStatsArgs) -> Result<()> {
     let config = crate::serve::load_config(args)?;
     let to = stats.to.unwrap_or_else(Utc::now);
-    let from = stats.from.unwrap_or(to - TimeDelta::hours(24));
+    let step = TimeDelta::minutes(i64::from(stats.interval));
+    let from = stats
+        .from
+        .unwrap_or_else(|| sb_store::default_report_start(to, step));
     if from >= to {
         bail!("--from ({from}) must be before --to ({to})");
     }
@@ -39,7 +42,6 @@ pub async fn print_queue_stats(args: &ServerArgs, stats: &QueueStatsArgs) -> Res
         .map(|queue| ReportedQueue::of(&queue.0))
         .collect();
     let store = open_existing(&args.data_dir).await?;
-    let step = TimeDelta::minutes(i64::from(stats.interval));
     let reports = store.queue_report(&queues, from, to, step).await?;
     print!("{}", table(&reports));
     Ok(())

@@ -2,7 +2,8 @@
 //! reports and wallboards that show more than the moment.
 //!
 //! `GET /api/queues/stats?from=T&to=T&interval=MINUTES` (RFC 3339 times; `to` defaults to
-//! now, `from` to 24 hours before `to`, `interval` to 60):
+//! the PBX's now, `from` to 24 hours before `to` rounded down to an interval boundary, `interval` to
+//! 60):
 //!
 //! ```json
 //! {"from": "...", "to": "...", "interval_minutes": 60,
@@ -96,11 +97,7 @@ pub(super) async fn stats(
 ) -> Result<Response, JsonError> {
     let Query(query) = query
         .map_err(|rejection| JsonError::rejected(rejection.status(), rejection.body_text()))?;
-    let to = parse_time("to", query.to.as_deref())?.unwrap_or_else(Utc::now);
-    let from = parse_time("from", query.from.as_deref())?.unwrap_or(to - TimeDelta::hours(24));
-    if from >= to {
-        return Err(JsonError::bad_request("from must be before to"));
-    }
+    let to = parse_time("to", query.to.as_deref())?.unwrap_or_else(|| state.live.now());
     let minutes = match query.interval.as_deref() {
         None => 60,
         Some(text) => text.parse::<i64>().ok().filter(|m| *m > 0).ok_or_else(|| {
@@ -110,6 +107,11 @@ pub(super) async fn stats(
         })?,
     };
     let step = TimeDelta::minutes(minutes);
+    let from = parse_time("from", query.from.as_deref())?
+        .unwrap_or_else(|| sb_store::default_report_start(to, step));
+    if from >= to {
+        return Err(JsonError::bad_request("from must be before to"));
+    }
     let span = to - from;
     if span.num_minutes() / minutes >= MAX_INTERVALS {
         return Err(JsonError::bad_request(format!(
