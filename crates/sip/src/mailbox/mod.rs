@@ -638,14 +638,8 @@ impl MailboxCall<'_> {
                 None
             }
             Some(DialogState::Info(_, request, handle)) => {
-                let content_type = request
-                    .headers
-                    .iter()
-                    .find(|h| h.name().eq_ignore_ascii_case("content-type"))
-                    .map(|h| h.value().to_string())
-                    .unwrap_or_default();
                 handle.reply(StatusCode::OK).await.ok();
-                match info_digits::digit(&content_type, &request.body) {
+                match info_digits::digit_of(&request) {
                     Some(digit) if self.digits.info => self.events.push_back(Event::Digit(digit)),
                     Some(digit) => {
                         debug!(%digit, "digit by SIP INFO ignored: not enabled for this caller")

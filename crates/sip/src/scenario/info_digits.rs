@@ -2,6 +2,17 @@
 //! `application/dtmf-relay` (`Signal=5` and `Duration=160` lines, Cisco's format that most
 //! phones copied) and `application/dtmf` (the digit alone).
 
+/// The key an INFO `request` carries, read by its Content-Type: see [`digit`].
+pub(crate) fn digit_of(request: &rsipstack::sip::Request) -> Option<char> {
+    let content_type = request
+        .headers
+        .iter()
+        .find(|h| h.name().eq_ignore_ascii_case("content-type"))
+        .map(|h| h.value().to_string())
+        .unwrap_or_default();
+    digit(&content_type, &request.body)
+}
+
 /// The key pressed, if the INFO carries one this PBX understands; anything else (another
 /// package, a malformed body, a flash hook) is `None`, and the INFO is still answered 200.
 pub(crate) fn digit(content_type: &str, body: &[u8]) -> Option<char> {

@@ -573,14 +573,8 @@ impl ScenarioCall<'_> {
             }
             Some(DialogState::Info(_, request, handle)) => {
                 self.replied_at = Some(Instant::now());
-                let content_type = request
-                    .headers
-                    .iter()
-                    .find(|h| h.name().eq_ignore_ascii_case("content-type"))
-                    .map(|h| h.value().to_string())
-                    .unwrap_or_default();
                 handle.reply(StatusCode::OK).await.ok();
-                match info_digits::digit(&content_type, &request.body) {
+                match info_digits::digit_of(&request) {
                     Some(digit) if self.digits.info && self.connected => self.forward_digit(digit),
                     Some(digit) if self.digits.info => self.digit(digit),
                     Some(digit) => {
