@@ -64,7 +64,7 @@ impl Acd {
         if state != agent.shown || occupancy != agent.occupancy {
             agent.shown = state.clone();
             // Without `now` the engine is being built: nothing is announced then, and
-            // `agent_occupancy` tells where the agents start.
+            // `agent_standings` tells where the agents start.
             if let Some(at) = now {
                 out.push(Action::AgentState {
                     at,

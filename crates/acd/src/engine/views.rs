@@ -88,13 +88,13 @@ impl Acd {
         self.agents.iter().map(|a| (a.id.as_str(), a.state()))
     }
 
-    /// Every agent with how it counts for occupancy now (as last announced): where a log of
-    /// [`Action::AgentState`](crate::Action::AgentState) starts, since the engine announces
-    /// changes only and none for the members it is built with.
-    pub fn agent_occupancy(&self) -> impl Iterator<Item = (&str, AgentOccupancy)> {
+    /// Every agent with its state and how it counts for occupancy now (as last announced):
+    /// where a log of [`Action::AgentState`](crate::Action::AgentState) starts, since the
+    /// engine announces changes only and none for the members it is built with.
+    pub fn agent_standings(&self) -> impl Iterator<Item = (&str, AgentState, AgentOccupancy)> {
         self.agents.iter().map(|a| {
             let (staffed, busy) = a.occupancy;
-            (a.id.as_str(), AgentOccupancy { staffed, busy })
+            (a.id.as_str(), a.state(), AgentOccupancy { staffed, busy })
         })
     }
 

@@ -230,9 +230,8 @@ impl Service {
             acd.handle(Event::AgentUnreachable { agent }, now);
         }
         let agents = acd
-            .agent_states()
-            .zip(acd.agent_occupancy())
-            .map(|((agent, state), (_, occupancy))| (agent.to_owned(), state, occupancy))
+            .agent_standings()
+            .map(|(agent, state, occupancy)| (agent.to_owned(), state, occupancy))
             .collect();
         log.submit(QueueLogEntry::Start { at: now, agents });
         Service {
