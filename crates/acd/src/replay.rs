@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::action::{AgentOccupancy, QueueEvent};
 use crate::config::{QueueConfig, DEFAULT_SERVICE_LEVEL_SECS};
@@ -46,43 +46,69 @@ impl ReportedQueue {
     }
 }
 
-/// The report of `[from, to)`.
+/// The reports of `[from, to)` in intervals of `step` (at least a second; the last one
+/// shorter when `step` does not divide the span), in one pass over the records.
 ///
 /// - `queues`: the queues to report, in this order, even without a record; records of a queue
 ///   not listed (one removed from the configuration since) are reported after them, counted
 ///   with the default threshold.
-/// - `events`: the queue records; those outside `[from, to)` are left out.
-/// - `agents`: each agent's last record before `from` (how it stood when the interval began)
+/// - `events`: the queue records in time order; those outside `[from, to)` are left out.
+/// - `agents`: each agent's last record before `from` (how it stood when the span began)
 ///   and the records after, in time order; records at or after `to` are left out.
 pub fn replay(
     queues: &[ReportedQueue],
     from: DateTime<Utc>,
     to: DateTime<Utc>,
+    step: TimeDelta,
     events: &[QueueEvent],
     agents: &[AgentRecord],
-) -> IntervalReport {
-    let mut reported: Vec<(QueueInterval, Duration)> = queues
-        .iter()
-        .map(|queue| (interval(&queue.name), queue.service_level))
-        .collect();
-    for event in events.iter().filter(|e| e.at >= from && e.at < to) {
-        let index = match reported.iter().position(|(q, _)| q.queue == event.queue) {
-            Some(index) => index,
-            None => {
-                let default = Duration::from_secs(u64::from(DEFAULT_SERVICE_LEVEL_SECS));
-                reported.push((interval(&event.queue), default));
-                reported.len() - 1
-            }
-        };
-        let (queue, threshold) = &mut reported[index];
-        queue.counters.observe(&event.kind, *threshold);
+) -> Vec<IntervalReport> {
+    let step = step.max(TimeDelta::seconds(1));
+    let mut events = events.iter().skip_while(|e| e.at < from).peekable();
+    let mut agents = agents.iter().peekable();
+    let mut standing = Standing::default();
+    // How each agent stood when the span began: the counts, with the clock not started.
+    while let Some(record) = agents.next_if(|r| r.at < from) {
+        standing.change(None, record);
     }
-    IntervalReport {
-        from: Some(from),
-        to,
-        queues: reported.into_iter().map(|(queue, _)| queue).collect(),
-        occupancy: occupancy(from, to, agents),
+    standing.occupancy.advance(from);
+    let mut reports = Vec::new();
+    let mut start = from;
+    while start < to {
+        let end = (start + step).min(to);
+        let mut reported: Vec<(QueueInterval, Duration)> = queues
+            .iter()
+            .map(|queue| (interval(&queue.name), queue.service_level))
+            .collect();
+        while let Some(event) = events.next_if(|e| e.at < end) {
+            observe(&mut reported, event);
+        }
+        while let Some(record) = agents.next_if(|r| r.at < end) {
+            standing.change(Some(record.at), record);
+        }
+        reports.push(IntervalReport {
+            from: Some(start),
+            to: end,
+            queues: reported.into_iter().map(|(queue, _)| queue).collect(),
+            occupancy: standing.occupancy.take(end),
+        });
+        start = end;
     }
+    reports
+}
+
+/// Counts `event` for its queue, a queue not reported yet added with the default threshold.
+fn observe(reported: &mut Vec<(QueueInterval, Duration)>, event: &QueueEvent) {
+    let index = match reported.iter().position(|(q, _)| q.queue == event.queue) {
+        Some(index) => index,
+        None => {
+            let default = Duration::from_secs(u64::from(DEFAULT_SERVICE_LEVEL_SECS));
+            reported.push((interval(&event.queue), default));
+            reported.len() - 1
+        }
+    };
+    let (queue, threshold) = &mut reported[index];
+    queue.counters.observe(&event.kind, *threshold);
 }
 
 fn interval(queue: &str) -> QueueInterval {
@@ -92,39 +118,29 @@ fn interval(queue: &str) -> QueueInterval {
     }
 }
 
-/// Busy over staffed agent time in `[from, to)`: the standings before `from` set the counts
-/// with the clock not started, the changes inside advance it.
-fn occupancy(from: DateTime<Utc>, to: DateTime<Utc>, agents: &[AgentRecord]) -> Option<f64> {
-    let mut standing: HashMap<&str, (bool, bool)> = HashMap::new();
-    let mut occupancy = Occupancy::default();
-    let mut started = false;
-    for record in agents.iter().filter(|r| r.at < to) {
-        let now = if record.at < from {
-            None
-        } else {
-            if !started {
-                occupancy.advance(from);
-                started = true;
-            }
-            Some(record.at)
-        };
+/// Every agent's standing as the records tell it, and the occupancy they add up to.
+#[derive(Default)]
+struct Standing<'a> {
+    agents: HashMap<&'a str, (bool, bool)>,
+    occupancy: Occupancy,
+}
+
+impl<'a> Standing<'a> {
+    /// `record` changes its agent's standing: at its time, or (`None`) before the clock runs.
+    fn change(&mut self, at: Option<DateTime<Utc>>, record: &'a AgentRecord) {
         let after = (record.occupancy.staffed, record.occupancy.busy);
-        let before = standing
+        let before = self
+            .agents
             .insert(record.agent.as_str(), after)
             .unwrap_or_default();
-        occupancy.change(now, before, after);
+        self.occupancy.change(at, before, after);
     }
-    if !started {
-        occupancy.advance(from);
-    }
-    occupancy.take(to)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::action::{Outcome, QueueEventKind};
-    use chrono::TimeDelta;
 
     fn t(secs: i64) -> DateTime<Utc> {
         DateTime::<Utc>::UNIX_EPOCH + TimeDelta::seconds(secs)
@@ -165,7 +181,14 @@ mod tests {
             answered(160, "old", 15),
             answered(200, "sales", 1),
         ];
-        let report = replay(&queues, t(100), t(200), &events, &[]);
+        let report = &replay(
+            &queues,
+            t(100),
+            t(200),
+            TimeDelta::seconds(100),
+            &events,
+            &[],
+        )[0];
         assert_eq!(report.from, Some(t(100)));
         let names: Vec<&str> = report.queues.iter().map(|q| q.queue.as_str()).collect();
         assert_eq!(names, ["sales", "old"]);
@@ -187,9 +210,32 @@ mod tests {
             standing(150, true, true),
             standing(250, false, false),
         ];
-        let report = replay(&[], t(100), t(200), &[], &agents);
-        assert_eq!(report.occupancy, Some(0.5), "busy 50 s of 100 s staffed");
-        let report = replay(&[], t(100), t(300), &[], &agents);
-        assert_eq!(report.occupancy, Some(100.0 / 150.0), "staffed until 250");
+        let whole = |to: i64| {
+            replay(
+                &[],
+                t(100),
+                t(to),
+                TimeDelta::seconds(to - 100),
+                &[],
+                &agents,
+            )
+        };
+        assert_eq!(
+            whole(200)[0].occupancy,
+            Some(0.5),
+            "busy 50 s of 100 s staffed"
+        );
+        assert_eq!(
+            whole(300)[0].occupancy,
+            Some(100.0 / 150.0),
+            "staffed until 250"
+        );
+        let halves = replay(&[], t(100), t(300), TimeDelta::seconds(100), &[], &agents);
+        let occupancy: Vec<Option<f64>> = halves.iter().map(|r| r.occupancy).collect();
+        assert_eq!(
+            occupancy,
+            [Some(0.5), Some(1.0)],
+            "busy 150..250 of staffed 200..250"
+        );
     }
 }

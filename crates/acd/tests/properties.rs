@@ -382,8 +382,8 @@ proptest! {
             .collect();
         let mut acd = Acd::new(config).unwrap();
         let mut agents: Vec<AgentRecord> = acd
-            .agent_occupancy()
-            .map(|(agent, occupancy)| AgentRecord { at: t(0), agent: agent.to_owned(), occupancy })
+            .agent_standings()
+            .map(|(agent, _, occupancy)| AgentRecord { at: t(0), agent: agent.to_owned(), occupancy })
             .collect();
         let mut events = Vec::new();
         let mut world = World::default();
@@ -416,7 +416,7 @@ proptest! {
         let to = t(now + 1);
         let live = acd.take_interval(to);
         let from = from.expect("the cut is inside the sequence");
-        let replayed = replay(&reported, from, to, &events, &agents);
+        let replayed = replay(&reported, from, to, to - from, &events, &agents).remove(0);
         prop_assert_eq!(&replayed.queues, &live.queues);
         match (replayed.occupancy, live.occupancy) {
             (Some(a), Some(b)) => prop_assert!((a - b).abs() < 1e-9, "occupancy {} replayed, {} live", a, b),

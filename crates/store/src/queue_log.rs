@@ -196,14 +196,7 @@ impl Store {
         step: TimeDelta,
     ) -> Result<Vec<IntervalReport>, StoreError> {
         let log = self.queue_log(from, to).await?;
-        let mut reports = Vec::new();
-        let mut start = from;
-        while start < to {
-            let end = (start + step.max(TimeDelta::seconds(1))).min(to);
-            reports.push(replay(queues, start, end, &log.events, &log.agents));
-            start = end;
-        }
-        Ok(reports)
+        Ok(replay(queues, from, to, step, &log.events, &log.agents))
     }
 }
 
