@@ -1,6 +1,9 @@
 //! `switchboard greeting` as an operator runs it: the built binary installing WAV files as
 //! greetings in a data directory the PBX has created, and removing them.
 
+mod common;
+
+use common::media_check::pcm16_wav;
 use std::f64::consts::PI;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -21,27 +24,6 @@ fn data_dir() -> tempfile::TempDir {
     dir
 }
 
-/// A 16-bit PCM WAV of interleaved `samples`, its header written out by hand.
-fn wav(rate: u32, channels: u16, samples: &[i16]) -> Vec<u8> {
-    let data_len = (samples.len() * 2) as u32;
-    let mut file = b"RIFF".to_vec();
-    file.extend((36 + data_len).to_le_bytes());
-    file.extend(b"WAVEfmt ");
-    file.extend(16u32.to_le_bytes());
-    file.extend(1u16.to_le_bytes());
-    file.extend(channels.to_le_bytes());
-    file.extend(rate.to_le_bytes());
-    file.extend((rate * u32::from(channels) * 2).to_le_bytes());
-    file.extend((channels * 2).to_le_bytes());
-    file.extend(16u16.to_le_bytes());
-    file.extend(b"data");
-    file.extend(data_len.to_le_bytes());
-    for sample in samples {
-        file.extend(sample.to_le_bytes());
-    }
-    file
-}
-
 /// `file` in `dir`: two seconds of a 440 Hz tone as a studio exports it, 44.1 kHz stereo.
 fn studio_file(dir: &Path, file: &str) -> PathBuf {
     let samples: Vec<i16> = (0..88_200)
@@ -51,7 +33,7 @@ fn studio_file(dir: &Path, file: &str) -> PathBuf {
         })
         .collect();
     let path = dir.join(file);
-    std::fs::write(&path, wav(44_100, 2, &samples)).expect("write WAV");
+    std::fs::write(&path, pcm16_wav(44_100, 2, &samples)).expect("write WAV");
     path
 }
 
@@ -162,7 +144,7 @@ fn refusals_name_their_cause_and_change_nothing() {
         "{said}"
     );
     let short = dir.path().join("short.wav");
-    std::fs::write(&short, wav(8000, 1, &[0; 2000])).expect("write");
+    std::fs::write(&short, pcm16_wav(8000, 1, &[0; 2000])).expect("write");
     let said = refused(dir.path(), &["101", "busy", &short.display().to_string()]);
     assert!(
         said.contains("lasts 0.25 s; a greeting must last at least 0.5 s"),

@@ -48,23 +48,7 @@ fn greeting_wav() -> Vec<u8> {
             [(1.2 * s) as i16, (0.8 * s) as i16]
         })
         .collect();
-    let data_len = (samples.len() * 2) as u32;
-    let mut file = b"RIFF".to_vec();
-    file.extend((36 + data_len).to_le_bytes());
-    file.extend(b"WAVEfmt ");
-    file.extend(16u32.to_le_bytes());
-    file.extend(1u16.to_le_bytes());
-    file.extend(2u16.to_le_bytes());
-    file.extend(16_000u32.to_le_bytes());
-    file.extend((16_000u32 * 4).to_le_bytes());
-    file.extend(4u16.to_le_bytes());
-    file.extend(16u16.to_le_bytes());
-    file.extend(b"data");
-    file.extend(data_len.to_le_bytes());
-    for sample in samples {
-        file.extend(sample.to_le_bytes());
-    }
-    file
+    mc::pcm16_wav(16_000, 2, &samples)
 }
 
 /// `method path` with a WAV `body` to the PBX's API; the status code and the body.

@@ -38,23 +38,7 @@ fn tone_wav(hz: f64) -> Vec<u8> {
     let samples: Vec<i16> = (0..16_000)
         .map(|i| (9_000.0 * (2.0 * std::f64::consts::PI * hz * f64::from(i) / 8000.0).sin()) as i16)
         .collect();
-    let data_len = (samples.len() * 2) as u32;
-    let mut file = b"RIFF".to_vec();
-    file.extend((36 + data_len).to_le_bytes());
-    file.extend(b"WAVEfmt ");
-    file.extend(16u32.to_le_bytes());
-    file.extend(1u16.to_le_bytes());
-    file.extend(1u16.to_le_bytes());
-    file.extend(8000u32.to_le_bytes());
-    file.extend(16_000u32.to_le_bytes());
-    file.extend(2u16.to_le_bytes());
-    file.extend(16u16.to_le_bytes());
-    file.extend(b"data");
-    file.extend(data_len.to_le_bytes());
-    for sample in samples {
-        file.extend(sample.to_le_bytes());
-    }
-    file
+    mc::pcm16_wav(8000, 1, &samples)
 }
 
 /// A PBX running [`office`], with 103's unavailable and busy greetings installed.

@@ -515,6 +515,28 @@ impl Wav {
     }
 }
 
+/// A 16-bit PCM WAV file of interleaved `samples`, its header written out by hand (the
+/// way a test's upload or recording arrives from elsewhere).
+pub fn pcm16_wav(rate: u32, channels: u16, samples: &[i16]) -> Vec<u8> {
+    let data_len = (samples.len() * 2) as u32;
+    let mut file = b"RIFF".to_vec();
+    file.extend((36 + data_len).to_le_bytes());
+    file.extend(b"WAVEfmt ");
+    file.extend(16u32.to_le_bytes());
+    file.extend(1u16.to_le_bytes());
+    file.extend(channels.to_le_bytes());
+    file.extend(rate.to_le_bytes());
+    file.extend((rate * u32::from(channels) * 2).to_le_bytes());
+    file.extend((channels * 2).to_le_bytes());
+    file.extend(16u16.to_le_bytes());
+    file.extend(b"data");
+    file.extend(data_len.to_le_bytes());
+    for sample in samples {
+        file.extend(sample.to_le_bytes());
+    }
+    file
+}
+
 /// Parses a RIFF/WAVE file strictly: the RIFF size must match the file, a `fmt ` chunk must
 /// come before `data`, and the `data` chunk must fit in the file.
 pub fn read_wav(bytes: &[u8]) -> Result<Wav, String> {
