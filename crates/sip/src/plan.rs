@@ -54,6 +54,26 @@ impl Voice {
         }
     }
 
+    /// The clips of `names` in order, for one playback; a prompt that cannot be played is
+    /// left out with a log line naming it, and the rest is played.
+    pub fn clips<S: AsRef<str>>(
+        &self,
+        language: Language,
+        names: impl IntoIterator<Item = S>,
+    ) -> Vec<Arc<Clip>> {
+        names
+            .into_iter()
+            .filter_map(|name| {
+                let name = name.as_ref();
+                self.clip(language, name)
+                    .map_err(|e| {
+                        tracing::warn!(prompt = %name, language = language.code(), error = %e, "prompt skipped");
+                    })
+                    .ok()
+            })
+            .collect()
+    }
+
     /// The class a held party hears: `default`, if the music has been started.
     pub fn hold_music(&self) -> Option<Arc<MohClass>> {
         self.moh.get(HOLD_CLASS).cloned()

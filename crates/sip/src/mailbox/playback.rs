@@ -34,35 +34,25 @@ pub(super) async fn clips(
     let mut clips = Vec::new();
     for item in items {
         match item {
-            Say::Prompt(name) => prompts(voice, language, &[name], &mut clips),
-            Say::Number(n) => prompts(voice, language, &say::say_number(language, *n), &mut clips),
+            Say::Prompt(name) => clips.extend(voice.clips(language, [name])),
+            Say::Number(n) => clips.extend(voice.clips(language, say::say_number(language, *n))),
             Say::Digits(digits) => {
                 for digit in digits.chars().filter_map(|c| c.to_digit(10)) {
-                    prompts(
-                        voice,
-                        language,
-                        &say::say_number(language, digit),
-                        &mut clips,
-                    );
+                    clips.extend(voice.clips(language, say::say_number(language, digit)));
                 }
             }
             Say::MessageCounts { new, saved } => {
                 let words = say::message_counts(language, *new, *saved);
-                prompts(voice, language, &words, &mut clips);
+                clips.extend(voice.clips(language, &words));
             }
             Say::Time { hour, minute } => {
                 let words = say::time_of_day(language, *hour, *minute);
-                prompts(voice, language, &words, &mut clips);
+                clips.extend(voice.clips(language, &words));
             }
             Say::Date { day, month } => {
-                prompts(
-                    voice,
-                    language,
-                    &say::date(language, *day, *month),
-                    &mut clips,
-                );
+                clips.extend(voice.clips(language, say::date(language, *day, *month)));
             }
-            Say::Beep => prompts(voice, language, &["tone:beep"], &mut clips),
+            Say::Beep => clips.extend(voice.clips(language, ["tone:beep"])),
             Say::Message(id) => match recordings.and_then(|r| r.messages.get(id)) {
                 Some(path) => clips.extend(load(path).await),
                 None => warn!(id, "no file for the message: not played"),
@@ -78,17 +68,6 @@ pub(super) async fn clips(
         }
     }
     clips
-}
-
-fn prompts(voice: &Voice, language: Language, names: &[&str], clips: &mut Vec<Arc<Clip>>) {
-    for name in names {
-        match voice.clip(language, name) {
-            Ok(clip) => clips.push(clip),
-            Err(e) => {
-                warn!(prompt = name, language = language.code(), error = %e, "prompt skipped")
-            }
-        }
-    }
 }
 
 /// A recording from disk, read off the call's task.

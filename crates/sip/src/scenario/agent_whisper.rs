@@ -59,16 +59,7 @@ impl ScenarioCall<'_> {
             queue.agent_announcement.as_deref(),
             whisper.waited_secs,
         );
-        let clips: Vec<_> = names
-            .into_iter()
-            .filter_map(|name| match self.shared.voice.clip(language, name) {
-                Ok(clip) => Some(clip),
-                Err(e) => {
-                    warn!(prompt = %name, error = %e, "prompt skipped");
-                    None
-                }
-            })
-            .collect();
+        let clips = self.shared.voice.clips(language, names);
         if clips.is_empty() {
             return false;
         }

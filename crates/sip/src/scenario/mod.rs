@@ -48,7 +48,7 @@ use sb_media::audio::Language;
 use sb_media::playout::RecorderConfig;
 use sb_media::tones::ToneKind;
 use sb_media::{DigitMethod, EndpointEvent, MediaEndpoint, PlayId};
-use sb_store::{CallParty, Disposition, HangupBy, TraceLine};
+use sb_store::{Disposition, HangupBy, TraceLine};
 use sb_voicemail::greeting::VoicemailReason;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
@@ -433,16 +433,7 @@ impl ScenarioCall<'_> {
 
     fn play(&mut self, prompts: &[String], id: u32) {
         let language = self.language();
-        let clips: Vec<_> = prompts
-            .iter()
-            .filter_map(|name| match self.shared.voice.clip(language, name) {
-                Ok(clip) => Some(clip),
-                Err(e) => {
-                    warn!(prompt = %name, language = language.code(), error = %e, "prompt skipped");
-                    None
-                }
-            })
-            .collect();
+        let clips = self.shared.voice.clips(language, prompts);
         if clips.is_empty() {
             self.events.push_back(Event::PlayFinished(id));
             return;
@@ -720,22 +711,7 @@ impl ScenarioCall<'_> {
                 self.connected = true;
                 self.record_call();
                 if let Some(party) = self.dial.as_ref().and_then(Dialer::answerer) {
-                    self.info.callee = match party {
-                        Party::Extension(extension) => CallParty {
-                            number: extension.clone(),
-                            name: self
-                                .plan
-                                .config
-                                .extension(extension)
-                                .map(|e| e.name.clone()),
-                            endpoint: Some(format!("extension:{extension}")),
-                        },
-                        Party::Outside { number, trunk } => CallParty {
-                            number: number.clone(),
-                            name: None,
-                            endpoint: Some(format!("trunk:{trunk}")),
-                        },
-                    };
+                    self.info.callee = party.call_party(&self.plan.config);
                 }
                 self.dial_outcome(FlowOutcome::Answered);
             }

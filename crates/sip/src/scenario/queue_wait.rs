@@ -18,7 +18,7 @@ use sb_acd::{Action as AcdAction, Event as AcdEvent, LeaveReason};
 use sb_flow::scenario::{DialTarget, Event, Outcome as FlowOutcome};
 use sb_media::audio::say;
 use sb_media::PlayId;
-use sb_store::{CallParty, Disposition, HangupBy};
+use sb_store::{Disposition, HangupBy};
 use std::collections::{BTreeMap, HashMap};
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
@@ -271,16 +271,8 @@ impl ScenarioCall<'_> {
             other.end().await;
         }
         info!(queue = %queue.name, %agent, waited_secs = whisper.waited_secs, "queue call connected");
-        if let Some(Party::Extension(extension)) = dialer.answerer() {
-            self.info.callee = CallParty {
-                number: extension.clone(),
-                name: self
-                    .plan
-                    .config
-                    .extension(extension)
-                    .map(|e| e.name.clone()),
-                endpoint: Some(format!("extension:{extension}")),
-            };
+        if let Some(agent @ Party::Extension(_)) = dialer.answerer() {
+            self.info.callee = agent.call_party(&self.plan.config);
         }
         self.dial = Some(dialer);
         self.connected = true;
@@ -312,10 +304,7 @@ impl ScenarioCall<'_> {
     /// Plays an announcement over the music; the music comes back after it.
     fn announce(&mut self, prompts: &[String]) {
         let language = self.language();
-        let clips: Vec<_> = prompts
-            .iter()
-            .filter_map(|name| self.shared.voice.clip(language, name).ok())
-            .collect();
+        let clips = self.shared.voice.clips(language, prompts);
         let Some(queue) = &mut self.queue else {
             return;
         };
@@ -412,16 +401,7 @@ impl ScenarioCall<'_> {
                 .flat_map(|digit| say::say_number(language, digit)),
         );
         words.push("queue-callback-kept");
-        let clips: Vec<_> = words
-            .into_iter()
-            .filter_map(|name| match self.shared.voice.clip(language, name) {
-                Ok(clip) => Some(clip),
-                Err(e) => {
-                    warn!(prompt = %name, error = %e, "prompt skipped");
-                    None
-                }
-            })
-            .collect();
+        let clips = self.shared.voice.clips(language, words);
         // Played even when empty, so its end (at once) hangs up like any other.
         self.callback_confirmation = Some(self.endpoint.play(clips));
     }
