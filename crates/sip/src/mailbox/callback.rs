@@ -12,12 +12,12 @@
 
 use super::MailboxCall;
 use crate::call::record::Outcome;
-use crate::scenario::dialer::{CalleeEvent, Dialer, Party};
+use crate::scenario::dialer::{CalleeEvent, Dialer};
 use rsipstack::dialog::dialog::DialogState;
 use sb_flow::scenario::DialTarget;
 use sb_media::tones::ToneKind;
 use sb_media::EndpointEvent;
-use sb_store::{CallParty, HangupBy};
+use sb_store::HangupBy;
 use std::time::Duration;
 use tracing::info;
 
@@ -73,7 +73,7 @@ impl MailboxCall<'_> {
                     }
                     self.endpoint.join(&dialer.endpoint);
                     if let Some(party) = dialer.answerer() {
-                        self.info.callee = self.party(party);
+                        self.info.callee = party.call_party(&self.plan.config);
                     }
                     info!(number, "call back answered");
                     None
@@ -110,26 +110,6 @@ impl MailboxCall<'_> {
                 dialer.end().await;
                 return outcome;
             }
-        }
-    }
-
-    /// Who answered the call back, for the call record.
-    fn party(&self, party: &Party) -> CallParty {
-        match party {
-            Party::Extension(extension) => CallParty {
-                number: extension.clone(),
-                name: self
-                    .plan
-                    .config
-                    .extension(extension)
-                    .map(|e| e.name.clone()),
-                endpoint: Some(format!("extension:{extension}")),
-            },
-            Party::Outside { number, trunk } => CallParty {
-                number: number.clone(),
-                name: None,
-                endpoint: Some(format!("trunk:{trunk}")),
-            },
         }
     }
 }

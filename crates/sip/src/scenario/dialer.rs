@@ -18,6 +18,7 @@ use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver};
 use rsipstack::sip::{StatusCode, StatusCodeKind, Uri};
 use sb_flow::scenario::{DialTarget, Outcome};
 use sb_media::{EndpointEvent, MediaEndpoint, PlayId};
+use sb_store::CallParty;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -89,6 +90,25 @@ fn outgoing_trunk<'a>(
         Caller::Extension { .. } => None,
     };
     came_in_on.or_else(|| trunks.first())
+}
+
+impl Party {
+    /// The party as a call record names it: an extension with the person's name, or the
+    /// outside number with the trunk it was reached through.
+    pub fn call_party(&self, config: &sb_config::Config) -> CallParty {
+        match self {
+            Party::Extension(extension) => CallParty {
+                number: extension.clone(),
+                name: config.extension(extension).map(|e| e.name.clone()),
+                endpoint: Some(format!("extension:{extension}")),
+            },
+            Party::Outside { number, trunk } => CallParty {
+                number: number.clone(),
+                name: None,
+                endpoint: Some(format!("trunk:{trunk}")),
+            },
+        }
+    }
 }
 
 impl Dialer {
